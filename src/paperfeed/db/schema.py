@@ -1,0 +1,117 @@
+"""Table definitions (SQLAlchemy Core). Migrations under migrations/ create exactly these tables."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+
+class UTCDateTime(sa.TypeDecorator):
+    """Timestamps go in as UTC and always come out timezone-aware (SQLite drops the zone)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = sa.MetaData()
+
+papers = sa.Table(
+    "papers",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    # arXiv id without version, else "doi:<doi>", else "h:<content hash>" (paperfeed.identity).
+    sa.Column("key", sa.String(128), nullable=False, unique=True),
+    sa.Column("arxiv_id", sa.String(64), unique=True),
+    sa.Column("doi", sa.String(255), index=True),
+    sa.Column("title_key", sa.String(32), nullable=False, index=True),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("abstract", sa.Text, nullable=False),
+    sa.Column("authors", sa.JSON, nullable=False),  # ordered list of names
+    sa.Column("categories", sa.JSON, nullable=False),  # primary first
+    sa.Column("primary_category", sa.String(64), index=True),
+    sa.Column("sources", sa.JSON, nullable=False),
+    sa.Column("version", sa.Integer),
+    sa.Column("published_on", sa.Date),
+    sa.Column("updated_on", sa.Date),
+    sa.Column("announced_on", sa.Date, index=True),
+    sa.Column("abs_url", sa.Text),
+    sa.Column("pdf_url", sa.Text),
+    sa.Column("code_url", sa.Text),
+    sa.Column("project_url", sa.Text),
+    sa.Column("text_rank", sa.SmallInteger, nullable=False, server_default="0"),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("modified_at", UTCDateTime(), nullable=False, index=True),
+)
+
+# Lookup tables kept in step with papers.authors / papers.categories, for author and category pages.
+paper_authors = sa.Table(
+    "paper_authors",
+    metadata,
+    sa.Column("paper_id", sa.Integer, sa.ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("name_key", sa.String(255), nullable=False, index=True),
+)
+
+paper_categories = sa.Table(
+    "paper_categories",
+    metadata,
+    sa.Column("paper_id", sa.Integer, sa.ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("category", sa.String(64), primary_key=True),
+    sa.Index("ix_paper_categories_category", "category"),
+)
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("email", sa.String(320), nullable=False, unique=True),
+    sa.Column("username", sa.String(64), unique=True),
+    sa.Column("password_hash", sa.Text),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+)
+
+listings = sa.Table(
+    "listings",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("paper_id", sa.Integer, sa.ForeignKey("papers.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("source", sa.String(32), nullable=False),  # "hf-daily", "user"
+    sa.Column("submitted_by", sa.String(255)),  # username on the source (or local user name)
+    sa.Column("submitted_by_user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL")),
+    sa.Column("submitted_at", UTCDateTime()),
+    sa.Column("upvotes", sa.Integer, nullable=False, server_default="0"),  # as counted by the source
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.UniqueConstraint("day", "paper_id", name="uq_listings_day_paper"),
+    sa.Index("ix_listings_day", "day"),
+)
+
+votes = sa.Table(
+    "votes",
+    metadata,
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("paper_id", sa.Integer, sa.ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Index("ix_votes_paper_id", "paper_id"),
+)
+
+# Resumable harvests: the cursor of an unfinished run, written in the same transaction as its papers.
+checkpoints = sa.Table(
+    "checkpoints",
+    metadata,
+    sa.Column("name", sa.String(512), primary_key=True),
+    sa.Column("state", sa.JSON, nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+)

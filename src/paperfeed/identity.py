@@ -1,0 +1,56 @@
+"""Paper identity: arXiv ids, DOIs and the stable key a paper is stored under. Pure functions."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+# New-style ids (0704.0001, 2104.12255) and old-style ids (astro-ph/0601001, math.GT/0309136).
+_ARXIV_ID = re.compile(
+    r"(?:arxiv:)?(?P<id>\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?:v(?P<v>\d+))?",
+    re.IGNORECASE,
+)
+_DOI = re.compile(r"10\.\d{4,9}/\S+")
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
+def split_arxiv_id(text: str) -> tuple[str, int | None]:
+    """'http://arxiv.org/abs/2104.12255v2' -> ('2104.12255', 2). Raises ValueError if no id."""
+    match = _ARXIV_ID.search(text.strip())
+    if not match:
+        raise ValueError(f"not an arXiv id: {text!r}")
+    version = match.group("v")
+    return match.group("id"), int(version) if version else None
+
+
+def is_arxiv_id(text: str) -> bool:
+    return _ARXIV_ID.fullmatch(text.strip()) is not None
+
+
+def normalize_doi(text: str | None) -> str | None:
+    """'https://doi.org/10.1000/XYZ' -> '10.1000/xyz' (DOIs are case-insensitive)."""
+    if not text:
+        return None
+    match = _DOI.search(text.strip())
+    return match.group(0).rstrip(".,;").lower() if match else None
+
+
+def title_key(title: str) -> str:
+    """A fingerprint of a title that survives case, accents, punctuation and LaTeX braces."""
+    folded = title.casefold()
+    if not folded.isascii():
+        # Decompose accents so "Gödel" and "Godel" (and "G{\"o}del" after normalization) agree.
+        folded = "".join(ch for ch in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(ch))
+    letters = _NOT_ALNUM.sub("", folded)
+    return hashlib.blake2b(letters.encode(), digest_size=12).hexdigest()
+
+
+def paper_key(arxiv_id: str | None, doi: str | None, title: str, first_author: str | None) -> str:
+    """arXiv id when there is one, else 'doi:<doi>', else 'h:<hash of title and first author>'."""
+    if arxiv_id:
+        return arxiv_id
+    if doi:
+        return f"doi:{doi}"
+    basis = f"{title_key(title)}|{title_key(first_author or '')}"
+    return "h:" + hashlib.blake2b(basis.encode(), digest_size=8).hexdigest()

@@ -24,3 +24,61 @@ def shared_path(*parts: str) -> Path:
 @pytest.fixture
 def test_data() -> Path:
     return TEST_DATA
+
+
+# --- databases -----------------------------------------------------------------------------
+
+POSTGRES_URL = os.environ.get("PAPERFEED_TEST_POSTGRES_URL")
+
+
+def _fresh_postgres_url(base_url: str, name: str) -> str:
+    """Create an empty database `name` on the test server and return its URL."""
+    import sqlalchemy as sa
+    from sqlalchemy.engine import make_url
+
+    admin = sa.create_engine(make_url(base_url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    return make_url(base_url).set(drivername="postgresql+psycopg", database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request, tmp_path) -> str:
+    """An empty database: a SQLite file in tmp_path, and the same test on PostgreSQL when
+    PAPERFEED_TEST_POSTGRES_URL points at a server (CI starts one)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'paperfeed.db'}"
+    if not POSTGRES_URL:
+        pytest.skip("PostgreSQL tests need PAPERFEED_TEST_POSTGRES_URL (set by .ci/run)")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    return _fresh_postgres_url(POSTGRES_URL, f"paperfeed_test_{worker}")
+
+
+@pytest.fixture
+def engine(database_url):
+    """A migrated engine on an empty database (SQLite and PostgreSQL)."""
+    from paperfeed.db import migrate
+    from paperfeed.db.engine import make_engine
+
+    engine = make_engine(database_url)
+    migrate.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def make_record(**overrides):
+    """A valid PaperRecord; override any field."""
+    from paperfeed.models import PaperRecord
+
+    values = {
+        "source": "jsonl",
+        "title": "Attention Is All You Need",
+        "abstract": "The dominant sequence transduction models are based on complex recurrent networks.",
+        "authors": ("Ashish Vaswani", "Noam Shazeer"),
+        "categories": ("cs.CL", "cs.LG"),
+        "arxiv_id": "1706.03762",
+    }
+    values.update(overrides)
+    return PaperRecord(**values)

@@ -228,9 +228,11 @@ def ingest_recent(
     sample = settings.sample
     if not sample.exists():
         err.print(f"offline: arXiv is not reachable, and there is no sample file at {sample} "
-                  "(set PAPERFEED_SAMPLE); nothing ingested")
+                  "(set PAPERFEED_SAMPLE); nothing ingested",
+                  markup=False, highlight=False, soft_wrap=True)
         return
-    err.print(f"offline: arXiv is not reachable; ingesting the sample file {sample} instead")
+    err.print(f"offline: arXiv is not reachable; ingesting the sample file {sample} instead",
+              markup=False, highlight=False, soft_wrap=True)
     with progress.ingest_bar(err, f"ingesting {sample.name}", disable=as_json) as on_batch:
         summary, _ = ingest_file(engine, sample, batch_size=settings.ingest_batch_size, on_batch=on_batch)
     _finish(summary, as_json, f"ingest of {sample}")
@@ -269,7 +271,8 @@ def run(argv: list[str] | None = None) -> int:
         if hasattr(exc, "show"):
             exc.show()
         else:
-            err.print(f"error: {exc.format_message()}", highlight=False, markup=False)
+            err.print(f"error: {exc.format_message()}",
+                      highlight=False, markup=False, soft_wrap=True)
         return exc.exit_code
     except typer.Exit as exc:
         return exc.exit_code
@@ -277,10 +280,11 @@ def run(argv: list[str] | None = None) -> int:
         err.print("interrupted: finished batches are saved; run the same command again to resume")
         return 130
     except PaperfeedError as exc:
-        err.print(f"error: {exc}", highlight=False, markup=False)
+        err.print(f"error: {exc}", highlight=False, markup=False, soft_wrap=True)
         return 1
     except sa.exc.OperationalError as exc:
-        err.print(f"database error: {str(exc.orig).splitlines()[0]}", highlight=False, markup=False)
+        err.print(f"database error: {str(exc.orig).splitlines()[0]}",
+                  highlight=False, markup=False, soft_wrap=True)
         return 1
     return result if isinstance(result, int) else 0
 

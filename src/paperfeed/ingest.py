@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from paperfeed.db.checkpoints import clear_checkpoint, load_checkpoint, save_checkpoint
 from paperfeed.db.listings import upsert_listings
 from paperfeed.db.papers import upsert_papers
-from paperfeed.errors import InvalidRecord
+from paperfeed.errors import InvalidInput, InvalidRecord
 from paperfeed.http import HttpClient
 from paperfeed.models import IngestSummary, Listing, PaperRecord, Rejected
 from paperfeed.normalize import normalize_record
@@ -96,6 +96,8 @@ def ingest_file(
 
     The checkpoint remembers the file's size and mtime, so a changed file starts over.
     """
+    if not path.is_file():
+        raise InvalidInput(f"not a file: {path}" if path.exists() else f"no such file: {path}")
     name = file_checkpoint_name(path)
     stat = path.stat()
     identity = {"size": stat.st_size, "mtime": stat.st_mtime}

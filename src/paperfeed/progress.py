@@ -38,4 +38,10 @@ def ingest_bar(console: Console, description: str, *, disable: bool = False) -> 
             changes = f"+{summary.added:,} new, {summary.updated:,} updated, {summary.skipped_total:,} skipped"
             bar.update(task, completed=summary.seen, changes=changes)
 
-        yield on_batch
+        try:
+            yield on_batch
+        except BaseException:
+            if not bar.tasks[0].completed:  # failed before the first batch: the error says it all
+                bar.remove_task(task)
+                bar.live.transient = True
+            raise

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from paperfeed.db.schema import paper_authors, paper_categories, papers
+from paperfeed.db.schema import paper_categories, papers
 from paperfeed.errors import NotFound
 from paperfeed.identity import split_arxiv_id
 from paperfeed.merge import merge_record, paper_from_record
@@ -27,11 +27,6 @@ class UpsertOutcome:
     updated: int = 0
     unchanged: int = 0
     paper_ids: list[int] = field(default_factory=list)  # aligned with the records given
-
-
-def name_key(name: str) -> str:
-    """How author names are matched on author pages: case- and space-insensitive."""
-    return " ".join(name.casefold().split())[:255]
 
 
 def paper_from_row(row: sa.Row) -> Paper:
@@ -118,7 +113,7 @@ def _load_candidates(conn: sa.Connection, fresh: Sequence[Paper]) -> list[Paper]
 
 
 def _insert_rows(conn: sa.Connection, table: sa.Table, rows: list[tuple]) -> None:
-    """A plain executemany through the driver: for the many small lookup rows of an ingest,
+    """A plain executemany through the driver: for the small lookup rows of an ingest,
     SQLAlchemy's per-row parameter processing would cost more than the database itself."""
     marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     columns = ", ".join(column.name for column in table.columns)
@@ -126,17 +121,13 @@ def _insert_rows(conn: sa.Connection, table: sa.Table, rows: list[tuple]) -> Non
     conn.exec_driver_sql(f"INSERT INTO {table.name} ({columns}) VALUES ({placeholders})", rows)
 
 
-def _write_lookups(conn: sa.Connection, changed: list[Paper], replace_existing: bool) -> None:
+def _write_categories(conn: sa.Connection, changed: list[Paper], replace_existing: bool) -> None:
     if not changed:
         return
     if replace_existing:
         ids = [p.id for p in changed]
-        conn.execute(paper_authors.delete().where(paper_authors.c.paper_id.in_(ids)))
         conn.execute(paper_categories.delete().where(paper_categories.c.paper_id.in_(ids)))
-    author_rows = [(p.id, i, name, name_key(name)) for p in changed for i, name in enumerate(p.authors)]
     category_rows = [(p.id, category) for p in changed for category in dict.fromkeys(p.categories)]
-    if author_rows:
-        _insert_rows(conn, paper_authors, author_rows)
     if category_rows:
         _insert_rows(conn, paper_categories, category_rows)
 
@@ -168,18 +159,14 @@ def upsert_papers(conn: sa.Connection, records: Sequence[PaperRecord], now: date
         ids = dict(conn.execute(sa.select(papers.c.key, papers.c.id).where(papers.c.key.in_({p.key for p in new}))).all())
         for paper in new:
             paper.id = ids[paper.key]
-        _write_lookups(conn, new, replace_existing=False)
+        _write_categories(conn, new, replace_existing=False)
     if changed:
         conn.execute(
             papers.update().where(papers.c.id == sa.bindparam("_id")),
             [{**_row_values(p), "_id": p.id, "modified_at": now} for p in changed],
         )
-        lookups_changed = [
-            index.papers[s] for s in changed_slots
-            if (index.papers[s].authors, index.papers[s].categories)
-            != (originals[s].authors, originals[s].categories)
-        ]
-        _write_lookups(conn, lookups_changed, replace_existing=True)
+        lookups_changed = [index.papers[s] for s in changed_slots if index.papers[s].categories != originals[s].categories]
+        _write_categories(conn, lookups_changed, replace_existing=True)
     return UpsertOutcome(
         added=len(new),
         updated=len(changed),

@@ -54,16 +54,7 @@ papers = sa.Table(
     sa.Column("modified_at", UTCDateTime(), nullable=False, index=True),
 )
 
-# Lookup tables kept in step with papers.authors / papers.categories, for author and category pages.
-paper_authors = sa.Table(
-    "paper_authors",
-    metadata,
-    sa.Column("paper_id", sa.Integer, sa.ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("position", sa.Integer, primary_key=True),
-    sa.Column("name", sa.Text, nullable=False),
-    sa.Column("name_key", sa.String(255), nullable=False, index=True),
-)
-
+# Category lookup kept in step with papers.categories, for category pages and filters.
 paper_categories = sa.Table(
     "paper_categories",
     metadata,

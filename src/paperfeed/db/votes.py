@@ -30,9 +30,9 @@ def cast_vote(conn: sa.Connection, user_id: int, paper_id: int) -> bool:
     """
     statement = insert_or_ignore(conn, votes).values(
         user_id=user_id, paper_id=paper_id, created_at=datetime.now(UTC)
-    )
+    ).returning(votes.c.user_id)
     try:
-        return conn.execute(statement).rowcount == 1
+        return conn.execute(statement).first() is not None
     except sa.exc.IntegrityError as exc:  # foreign key: no such user or paper
         raise NotFound(f"no paper {paper_id} or user {user_id}") from exc
 

@@ -1,4 +1,4 @@
-"""Initial schema: papers (+ author and category lookups), users, listings, votes, checkpoints.
+"""Initial schema: papers (+ category lookup), users, listings, votes, checkpoints.
 
 Revision ID: 0001
 Revises:
@@ -41,13 +41,6 @@ def upgrade() -> None:
         sa.Column("text_rank", sa.SmallInteger, nullable=False, server_default="0"),
         sa.Column("created_at", TZ_DATETIME, nullable=False),
         sa.Column("modified_at", TZ_DATETIME, nullable=False, index=True),
-    )
-    op.create_table(
-        "paper_authors",
-        sa.Column("paper_id", sa.Integer, sa.ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
-        sa.Column("position", sa.Integer, primary_key=True),
-        sa.Column("name", sa.Text, nullable=False),
-        sa.Column("name_key", sa.String(255), nullable=False, index=True),
     )
     op.create_table(
         "paper_categories",
@@ -93,5 +86,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("checkpoints", "votes", "listings", "users", "paper_categories", "paper_authors", "papers"):
+    for table in ("checkpoints", "votes", "listings", "users", "paper_categories", "papers"):
         op.drop_table(table)

@@ -1,0 +1,38 @@
+# paperfeed: `make run` sets everything up and brings papers in; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+export PAPERFEED_SAMPLE ?= ../shared/data/arxiv/papers.jsonl.gz
+
+.PHONY: run install dev test lint bench clean
+
+$(BIN)/paperfeed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+install: $(BIN)/paperfeed
+
+$(VENV)/.dev-installed: $(BIN)/paperfeed
+	$(BIN)/pip install --quiet -e ".[dev]"
+	@touch $@
+
+dev: $(VENV)/.dev-installed
+
+run: install
+	$(BIN)/paperfeed db upgrade
+	$(BIN)/paperfeed ingest recent
+	$(BIN)/paperfeed stats
+
+test: dev
+	$(BIN)/pytest -q -n 2
+
+lint: dev
+	$(BIN)/ruff check src tests bench
+
+bench: install
+	$(BIN)/python bench/ingest.py
+
+clean:
+	rm -rf $(VENV) data .pytest_cache

@@ -1,0 +1,166 @@
+"""Normalization of what sources report: whitespace, text-mode LaTeX, math kept verbatim, authors."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from conftest import make_record
+from paperfeed.errors import InvalidRecord
+from paperfeed.normalize import (
+    MAX_ABSTRACT_CHARS,
+    MAX_TITLE_CHARS,
+    clean_text,
+    normalize_author,
+    normalize_record,
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # whitespace: HF and arXiv titles carry hard line breaks and indentation
+        ("Scaling for\n  Contrastive Loss", "Scaling for Contrastive Loss"),
+        ("  a\t\tb\r\nc  ", "a b c"),
+        ("Fast\u00a0Transformers", "Fast Transformers"),  # no-break space, as HTML &nbsp; decodes
+        ("line\u2028separator", "line separator"),
+        ("page\x0cbreak", "page break"),  # form feed from PDF text: a break, not nothing
+        ("", ""),
+        (None, ""),
+        ("   \n\t ", ""),
+        # text-mode LaTeX accents and letters
+        (r"G{\"o}del", "Gödel"),
+        (r"G\"{o}del", "Gödel"),
+        (r"G\"odel", "Gödel"),
+        (r"caf\'e", "café"),
+        (r"{\'E}cole", "École"),
+        (r"\v{S}koda", "Škoda"),
+        (r"\v S", "Š"),
+        (r"na\"{\i}ve", "naïve"),
+        (r"\c{c}a", "ça"),
+        (r"Erd\H{o}s", "Erdős"),
+        (r"Stra\ss e", "Straße"),
+        (r"Stra{\ss}e", "Straße"),
+        (r"\AA{}ngstr\"om", "Ångström"),
+        (r"\o{}resund", "øresund"),
+        # style commands keep their text
+        (r"\emph{very} good", "very good"),
+        (r"\textbf{bold} and \textit{italic}", "bold and italic"),
+        (r"\emph{\textbf{nested}}", "nested"),
+        (r"\emph{{BERT} rocks}", "BERT rocks"),  # a protected word inside a style command
+        (r"\href{https://x.org}{our code}", "our code"),
+        (r"as shown~\cite{vaswani2017} here", "as shown here"),
+        # escapes, quotes, ties, dashes, line breaks
+        (r"A \& B", "A & B"),
+        (r"50\% off", "50% off"),
+        (r"snake\_case", "snake_case"),
+        (r"``quoted''", "\u201cquoted\u201d"),
+        (r"Fig.~3", "Fig. 3"),
+        (r"pages 1--2", "pages 1\u20132"),
+        (r"yes---no", "yes\u2014no"),
+        (r"pages 1--2 of \emph{it}", "pages 1\u20132 of it"),
+        (r"first\\second", "first second"),
+        # math is kept verbatim for KaTeX, text-mode rules do not reach inside it
+        (r"in $O(n^2)$ time", r"in $O(n^2)$ time"),
+        (r"$$\sum_i x_i$$ total", r"$$\sum_i x_i$$ total"),
+        (r"inline \(a+b\) here", r"inline \(a+b\) here"),
+        (r"display \[x^2\] here", r"display \[x^2\] here"),
+        (r"$a~b$ and c~d", r"$a~b$ and c d"),
+        (r"$\{x\}$ and {BERT}", r"$\{x\}$ and BERT"),
+        (r"{BERT} and $\mathcal{O}(\{n\})$", r"BERT and $\mathcal{O}(\{n\})$"),
+        (r"$x$ \% $y$", r"$x$ % $y$"),
+        (r"\[x\] \emph{y} \[z\]", r"\[x\] y \[z\]"),
+        # an escaped dollar is not math: LaTeX around it is still converted
+        (r"costs \$5 and \emph{more} \$6", "costs $5 and more $6"),
+        (r"\$5 and $x^2$ and \emph{y}", r"$5 and $x^2$ and y"),
+        # protective braces go outside math
+        (r"{BERT} model", "BERT model"),
+        (r"{T}ransformers for {NLP}", "Transformers for NLP"),
+        # control characters dropped (PostgreSQL refuses NUL in text)
+        ("ctrl\x00\x07char\x1b", "ctrlchar"),
+        ("a\x7fb", "ab"),
+        ("C1\x80\x9bcontrols", "C1controls"),
+        # kept as they are
+        ("<b>bold</b> &amp; <script>x</script>", "<b>bold</b> &amp; <script>x</script>"),
+        ("مرحبا بالعالم", "مرحبا بالعالم"),
+        ("emoji 🚀 and 👩\u200d👩\u200d👧 family", "emoji 🚀 and 👩\u200d👩\u200d👧 family"),
+        ("深度学习 𝔘nicode", "深度学习 𝔘nicode"),
+        ("It's fine", "It's fine"),
+        ("see https://www.cs.toronto.edu/~kriz/cifar.html", "see https://www.cs.toronto.edu/~kriz/cifar.html"),
+        # NFC
+        ("Go\u0308del", "G\u00f6del"),
+        ("cafe\u0301 {x}", "caf\u00e9 x"),
+    ],
+)
+def test_clean_text(raw, expected):
+    assert clean_text(raw) == expected
+
+
+def test_clean_text_output_is_nfc_and_idempotent():
+    raw = r"Schr\"odinger's $\psi$ and {\'E}cole -- ``quoted'' e\u0301"
+    once = clean_text(raw)
+    assert unicodedata.is_normalized("NFC", once)
+    assert clean_text(once) == once
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Ashish Vaswani", "Ashish Vaswani"),
+        ("Smith, John", "John Smith"),
+        ("Hickernell, Fred J.", "Fred J. Hickernell"),
+        ("Ng, A. Y.", "A. Y. Ng"),
+        ("O'Neil, Cathy", "Cathy O'Neil"),
+        ("de la Cruz, Maria", "Maria de la Cruz"),
+        ("Müller, Hans", "Hans Müller"),
+        ("Smith, Jr.", "Smith, Jr."),  # a suffix is not a first name
+        ("Smith, III", "Smith, III"),
+        ("John Smith (1)", "John Smith"),
+        ("John Smith (1, 2)", "John Smith"),
+        ("Smith, J. (1)", "J. Smith"),
+        ("Jane Doe (Stanford University)", "Jane Doe"),
+        (r"G{\"o}del, Kurt", "Kurt Gödel"),
+        (r"Erd\H{o}s, Paul", "Paul Erdős"),
+        ("  Spaced \n  Name ", "Spaced Name"),
+        ("李 伟", "李 伟"),
+        ("", ""),
+    ],
+)
+def test_normalize_author(raw, expected):
+    assert normalize_author(raw) == expected
+
+
+def test_normalize_record_cleans_every_text_field():
+    record = normalize_record(make_record(
+        title="Scaling for\n  {Contrastive} Loss",
+        abstract=r"We study $O(n^2)$ \emph{things}.",
+        authors=(r"G{\"o}del, Kurt", "  ", "Smith, John (1)"),
+        categories=(" cs.LG", "cs.CL", "cs.LG", "", "stat.ML", "cs.CL"),
+    ))
+    assert record.title == "Scaling for Contrastive Loss"
+    assert record.abstract == r"We study $O(n^2)$ things."
+    assert record.authors == ("Kurt Gödel", "John Smith")  # the blank name is dropped
+    assert record.categories == ("cs.LG", "cs.CL", "stat.ML")  # duplicates gone, order kept
+    assert (record.arxiv_id, record.source) == ("1706.03762", "jsonl")  # identity untouched
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [
+        ({"title": ""}, "empty title"),
+        ({"title": "  \n\t "}, "empty title"),
+        ({"title": "\x00\x01"}, "empty title"),
+        ({"title": "x" * (MAX_TITLE_CHARS + 1)}, "title longer"),
+        ({"abstract": "x" * (MAX_ABSTRACT_CHARS + 1)}, "abstract longer"),
+        ({"abstract": "word " * 200_000}, "abstract longer"),  # 1 MB
+    ],
+)
+def test_normalize_record_rejects(overrides, reason):
+    with pytest.raises(InvalidRecord, match=reason):
+        normalize_record(make_record(**overrides))
+
+
+def test_normalize_record_accepts_the_limits():
+    record = normalize_record(make_record(title="t" * MAX_TITLE_CHARS, abstract="a" * MAX_ABSTRACT_CHARS))
+    assert (len(record.title), len(record.abstract)) == (MAX_TITLE_CHARS, MAX_ABSTRACT_CHARS)

@@ -31,17 +31,29 @@ def test_data() -> Path:
 POSTGRES_URL = os.environ.get("PAPERFEED_TEST_POSTGRES_URL")
 
 
-def _fresh_postgres_url(base_url: str, name: str) -> str:
-    """Create an empty database `name` on the test server and return its URL."""
+def _admin_sql(base_url: str, *statements: str) -> None:
     import sqlalchemy as sa
     from sqlalchemy.engine import make_url
 
-    admin = sa.create_engine(make_url(base_url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
+    url = make_url(base_url).set(drivername="postgresql+psycopg")
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        for statement in statements:
+            conn.exec_driver_sql(statement)
     admin.dispose()
-    return make_url(base_url).set(drivername="postgresql+psycopg", database=name).render_as_string(hide_password=False)
+
+
+def _fresh_postgres_url(base_url: str, name: str) -> str:
+    """Create an empty database `name` on the test server and return its URL."""
+    from sqlalchemy.engine import make_url
+
+    _admin_sql(base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
+    url = make_url(base_url).set(drivername="postgresql+psycopg", database=name)
+    return url.render_as_string(hide_password=False)
+
+
+def _drop_postgres_database(base_url: str, name: str) -> None:
+    _admin_sql(base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -49,11 +61,14 @@ def database_url(request, tmp_path) -> str:
     """An empty database: a SQLite file in tmp_path, and the same test on PostgreSQL when
     PAPERFEED_TEST_POSTGRES_URL points at a server (CI starts one)."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'paperfeed.db'}"
+        yield f"sqlite:///{tmp_path / 'paperfeed.db'}"
+        return
     if not POSTGRES_URL:
         pytest.skip("PostgreSQL tests need PAPERFEED_TEST_POSTGRES_URL (set by .ci/run)")
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    return _fresh_postgres_url(POSTGRES_URL, f"paperfeed_test_{worker}")
+    # One database per test process, so parallel runs never drop each other's.
+    name = f"paperfeed_test_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
+    yield _fresh_postgres_url(POSTGRES_URL, name)
+    _drop_postgres_database(POSTGRES_URL, name)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Merging what sources say about one paper: which text wins, what accumulates, which key it gets."""
+"""Merging what sources say about one paper: which text wins, what accumulates, the key it gets."""
 
 from __future__ import annotations
 
@@ -37,10 +37,12 @@ HF = make_record(
     project_url="https://tensor2tensor.example",
 )
 JSONL = make_record(
-    source="jsonl", title="attention is all you need", abstract="From a dump.", authors=("A. Vaswani",),
-    doi="10.48550/arxiv.1706.03762", pdf_url="https://mirror.example/1706.03762.pdf",
+    source="jsonl", title="attention is all you need", abstract="From a dump.",
+    authors=("A. Vaswani",), doi="10.48550/arxiv.1706.03762", pdf_url="https://mirror.example/1706.03762.pdf",
 )
-DOI_ONLY = make_record(source="bibtex", arxiv_id=None, doi="10.5555/3295222.3295349", authors=("Ashish Vaswani",))
+DOI_ONLY = make_record(
+    source="bibtex", arxiv_id=None, doi="10.5555/3295222.3295349", authors=("Ashish Vaswani",)
+)
 HASH_ONLY = make_record(source="csv", arxiv_id=None, title="Attention Is All You Need", abstract="")
 
 
@@ -109,10 +111,10 @@ def test_sources_accumulate_sorted_without_repeats():
 
 
 def test_dates_keep_earliest_published_latest_updated_earliest_announced():
-    early = make_record(source="arxiv-oai", published_on=date(2017, 6, 12), updated_on=date(2017, 6, 12),
-                        announced_on=date(2017, 6, 14))
-    late = make_record(source="hf-daily", published_on=date(2017, 7, 1), updated_on=date(2023, 8, 2),
-                       announced_on=date(2017, 6, 13))
+    early = make_record(source="arxiv-oai", published_on=date(2017, 6, 12),
+                        updated_on=date(2017, 6, 12), announced_on=date(2017, 6, 14))
+    late = make_record(source="hf-daily", published_on=date(2017, 7, 1),
+                       updated_on=date(2023, 8, 2), announced_on=date(2017, 6, 13))
     for paper in (merged(early, late), merged(late, early)):
         assert paper.published_on == date(2017, 6, 12)
         assert paper.updated_on == date(2023, 8, 2)
@@ -120,7 +122,9 @@ def test_dates_keep_earliest_published_latest_updated_earliest_announced():
 
 
 def test_a_later_published_on_counts_as_an_update():
-    paper = merged(make_record(published_on=date(2017, 6, 12)), make_record(published_on=date(2018, 1, 1)))
+    paper = merged(
+        make_record(published_on=date(2017, 6, 12)), make_record(published_on=date(2018, 1, 1))
+    )
     assert (paper.published_on, paper.updated_on) == (date(2017, 6, 12), date(2018, 1, 1))
 
 
@@ -128,7 +132,8 @@ def test_code_and_project_urls_survive_a_record_without_them():
     paper = merged(HF, ARXIV_V5)
     assert paper.code_url == HF.code_url and paper.project_url == HF.project_url
     newer = make_record(source="hf-daily", code_url="https://github.com/new/home")
-    assert merge_record(paper, newer).code_url == "https://github.com/new/home"  # the latest link wins
+    # the latest report that has a link wins
+    assert merge_record(paper, newer).code_url == "https://github.com/new/home"
 
 
 @pytest.mark.parametrize(
@@ -181,8 +186,10 @@ def test_hash_key_never_drifts_with_the_text():
     paper = paper_from_record(HASH_ONLY)
     key = paper.key
     for record in (
-        make_record(source="hf-daily", arxiv_id=None, title="Attention Is All You Need!", authors=()),
-        make_record(source="arxiv-oai", arxiv_id=None, title="A Different Title Now", authors=("X Y",)),
+        make_record(source="hf-daily", arxiv_id=None, title="Attention Is All You Need!",
+                    authors=()),
+        make_record(source="arxiv-oai", arxiv_id=None, title="A Different Title Now",
+                    authors=("X Y",)),
     ):
         paper = merge_record(paper, record)
         assert paper.key == key

@@ -1,4 +1,4 @@
-"""Normalization of what sources report: whitespace, text-mode LaTeX, math kept verbatim, authors."""
+"""Normalizing what sources report: whitespace, text-mode LaTeX, math kept verbatim, authors."""
 
 from __future__ import annotations
 
@@ -60,6 +60,7 @@ from paperfeed.normalize import (
         (r"pages 1--2", "pages 1\u20132"),
         (r"yes---no", "yes\u2014no"),
         (r"pages 1--2 of \emph{it}", "pages 1\u20132 of it"),
+        (r"affine Kac--Moody algebras $A^{(1)}_1$", r"affine Kac–Moody algebras $A^{(1)}_1$"),
         (r"first\\second", "first second"),
         # math is kept verbatim for KaTeX, text-mode rules do not reach inside it
         (r"in $O(n^2)$ time", r"in $O(n^2)$ time"),
@@ -91,6 +92,14 @@ from paperfeed.normalize import (
         # NFC
         ("Go\u0308del", "G\u00f6del"),
         ("cafe\u0301 {x}", "caf\u00e9 x"),
+        # found in the sample: dashes without other LaTeX, URLs with ~, old-style and spacing commands
+        ("pages 1--2 and yes---no", "pages 1\u20132 and yes\u2014no"),
+        (r"affine Kac--Moody algebras $A^{(1)}_1$", "affine Kac\u2013Moody algebras $A^{(1)}_1$"),
+        ("see https://x.org/~kriz/c.html and Fig.~2", "see https://x.org/~kriz/c.html and Fig. 2"),
+        (r"\emph{{BERT} rocks}", "BERT rocks"),
+        (r"{\em emphasised} and {\bf bold}", "emphasised and bold"),
+        (r"e.g.\ this, 5\,km", "e.g. this, 5 km"),
+        ("C1\x85control\x9fchars", "C1 controlchars"),  # NEL is a line break; others go
     ],
 )
 def test_clean_text(raw, expected):
@@ -162,5 +171,7 @@ def test_normalize_record_rejects(overrides, reason):
 
 
 def test_normalize_record_accepts_the_limits():
-    record = normalize_record(make_record(title="t" * MAX_TITLE_CHARS, abstract="a" * MAX_ABSTRACT_CHARS))
+    record = normalize_record(
+        make_record(title="t" * MAX_TITLE_CHARS, abstract="a" * MAX_ABSTRACT_CHARS)
+    )
     assert (len(record.title), len(record.abstract)) == (MAX_TITLE_CHARS, MAX_ABSTRACT_CHARS)

@@ -263,6 +263,9 @@ def _parse_date(value: str | None, option: str) -> date | None:
         raise typer.BadParameter(f"{value!r} is not a date like 2026-11-20", param_hint=option) from None
 
 
+INTERRUPTED = 130  # the shell's exit code for a Ctrl-C
+
+
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code; the one place errors become a single line."""
     try:
@@ -277,8 +280,7 @@ def run(argv: list[str] | None = None) -> int:
     except typer.Exit as exc:
         return exc.exit_code
     except (KeyboardInterrupt, typer.Abort):
-        err.print("interrupted: finished batches are saved; run the same command again to resume")
-        return 130
+        return _interrupted()
     except PaperfeedError as exc:
         err.print(f"error: {exc}", highlight=False, markup=False, soft_wrap=True)
         return 1
@@ -286,7 +288,14 @@ def run(argv: list[str] | None = None) -> int:
         err.print(f"database error: {str(exc.orig).splitlines()[0]}",
                   highlight=False, markup=False, soft_wrap=True)
         return 1
+    if result == INTERRUPTED:  # typer catches Ctrl-C itself and returns 130 without a word
+        return _interrupted()
     return result if isinstance(result, int) else 0
+
+
+def _interrupted() -> int:
+    err.print("interrupted: finished batches are saved; run the same command again to resume")
+    return INTERRUPTED
 
 
 def main() -> None:

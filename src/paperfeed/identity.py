@@ -25,6 +25,17 @@ def split_arxiv_id(text: str) -> tuple[str, int | None]:
     return match.group("id"), int(version) if version else None
 
 
+def arxiv_id_from_doi(doi: str) -> tuple[str, int | None] | None:
+    """arXiv's own DOIs name the paper: '10.48550/arxiv.2106.09685' -> ('2106.09685', None)."""
+    prefix = "10.48550/arxiv."
+    if doi.lower().startswith(prefix):
+        try:
+            return split_arxiv_id(doi[len(prefix):])
+        except ValueError:
+            return None
+    return None
+
+
 def is_arxiv_id(text: str) -> bool:
     return _ARXIV_ID.fullmatch(text.strip()) is not None
 

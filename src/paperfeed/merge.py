@@ -79,7 +79,11 @@ def merge_record(paper: Paper, record: PaperRecord) -> Paper:
         categories=list(pick(paper.categories, list(record.categories))),
         sources=sorted({*paper.sources, record.source}),
         version=_latest(paper.version, record.version),
-        published_on=_earliest(paper.published_on, record.published_on),
+        # A more trusted source's first-publication date wins (BibTeX often has only a month);
+        # among equals the earliest.
+        published_on=record.published_on
+        if record.published_on and SOURCE_RANK.get(record.source, 0) > paper.text_rank
+        else _earliest(paper.published_on, record.published_on),
         updated_on=_latest(_latest(paper.updated_on, record.updated_on), record.published_on),
         announced_on=_earliest(paper.announced_on, record.announced_on),
         abs_url=pick(paper.abs_url, record.abs_url),

@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import replace
 
 from paperfeed.errors import InvalidRecord
+from paperfeed.identity import arxiv_id_from_doi
 from paperfeed.models import PaperRecord
 
 MAX_TITLE_CHARS = 1_000
@@ -48,7 +49,11 @@ _ESCAPES = {"\\&": "&", "\\%": "%", "\\_": "_", "\\#": "#", "\\$": "$", "\\{": "
 _ESCAPE = re.compile(r"\\[&%_#${}]")
 _LINEBREAK = re.compile(r"\\\\|\\newline\b|\\par\b")
 _BRACED_WORD = re.compile(r"\{([^{}\\$]*)\}")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_ODD_SPACE = re.compile(r"\s\s|[^\S ]")  # two blanks in a row, or any blank but a plain space
+_OLD_STYLE = re.compile(r"\{\\(?:em|bf|it|sc|tt|rm|sf)\s+([^{}]*)\}")
+_SPACING_CMD = re.compile(r"\\[,;: !]")
+_TIE = re.compile(r"(?<!/)~")  # a LaTeX tie, but not the ~ of a URL like /~user/
 _AFFILIATION = re.compile(r"\s*\((?:\d+(?:,\s*\d+)*|[^()]*(?:Univ|Inst|Lab|Dept|College)[^()]*)\)\s*$")
 _PLAIN_NAME = re.compile(r"[A-Za-z][A-Za-z.'\-]*(?: [A-Za-z][A-Za-z.'\-]*)*")
 _NAME_SUFFIX = re.compile(r"^(?:jr\.?|sr\.?|ii|iii|iv)$", re.IGNORECASE)
@@ -62,6 +67,14 @@ def _accent(match: re.Match[str]) -> str:
     return unicodedata.normalize("NFC", base + _ACCENTS[command])
 
 
+def _strip_style_commands(text: str) -> str:
+    for _ in range(3):  # nested \emph{\textbf{x}}
+        text, count = _STYLE_CMD.subn(r"\1", text)
+        if not count:
+            break
+    return text
+
+
 def _text_latex_to_unicode(text: str) -> str:
     # Each rewrite runs only when its trigger character is present: most text needs none.
     if "\\" in text:
@@ -69,17 +82,18 @@ def _text_latex_to_unicode(text: str) -> str:
         text = _LETTER_CMD.sub(lambda m: _LETTER_MACROS[m.group(1)], text)
         text = _HREF.sub(r"\1", text)
         text = _DROP_CMD.sub("", text)
-        for _ in range(3):  # nested \emph{\textbf{x}}
-            text, count = _STYLE_CMD.subn(r"\1", text)
-            if not count:
-                break
+        text = _OLD_STYLE.sub(r"\1", text)
+        text = _strip_style_commands(text)
+        if "{" in text:  # \emph{{BERT} rocks}: protective braces first, then the command
+            text = _strip_style_commands(_BRACED_WORD.sub(r"\1", text))
         text = _LINEBREAK.sub(" ", text)
+        text = _SPACING_CMD.sub(" ", text)
     if "`" in text or "''" in text:
         text = text.replace("``", "\u201c").replace("''", "\u201d")
     if "--" in text:
         text = text.replace("---", "\u2014").replace("--", "\u2013")
     if "~" in text:
-        text = text.replace("~", " ")
+        text = _TIE.sub(" ", text)
     if "{" in text:
         text = _BRACED_WORD.sub(r"\1", text)  # {BERT} -> BERT: protective braces
     if "\\" in text:
@@ -89,11 +103,11 @@ def _text_latex_to_unicode(text: str) -> str:
 
 def _needs_latex(text: str) -> bool:
     # Plain substring tests (memchr) are several times faster than one regex search here.
-    return "\\" in text or "{" in text or "~" in text or "`" in text or "''" in text
+    return "\\" in text or "{" in text or "~" in text or "`" in text or "''" in text or "--" in text
 
 
 def _collapse_whitespace(text: str) -> str:
-    if "  " in text or "\n" in text or "\t" in text or "\r" in text or text[:1].isspace() or text[-1:].isspace():
+    if _ODD_SPACE.search(text) or text[:1].isspace() or text[-1:].isspace():
         return " ".join(text.split())
     return text
 
@@ -157,4 +171,8 @@ def normalize_record(record: PaperRecord) -> PaperRecord:
     if len(authors) > MAX_AUTHORS:
         authors = authors[:MAX_AUTHORS]
     categories = tuple(dict.fromkeys(c.strip() for c in record.categories if c and c.strip()))
-    return replace(record, title=title, abstract=abstract, authors=authors, categories=categories)
+    arxiv_id, version = record.arxiv_id, record.version
+    if arxiv_id is None and record.doi:
+        arxiv_id, version = arxiv_id_from_doi(record.doi) or (None, version)
+    return replace(record, title=title, abstract=abstract, authors=authors, categories=categories,
+                   arxiv_id=arxiv_id, version=version)

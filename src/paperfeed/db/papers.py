@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -10,7 +11,7 @@ import sqlalchemy as sa
 
 from paperfeed.db.schema import paper_categories, papers
 from paperfeed.errors import NotFound
-from paperfeed.identity import split_arxiv_id
+from paperfeed.identity import normalize_doi, split_arxiv_id
 from paperfeed.merge import merge_record, paper_from_record
 from paperfeed.models import Paper, PaperRecord
 
@@ -156,7 +157,8 @@ def upsert_papers(conn: sa.Connection, records: Sequence[PaperRecord], now: date
     if new:
         conn.execute(papers.insert(), [{**_row_values(p), "created_at": now, "modified_at": now} for p in new])
         # Read the new ids back by key: SQLite cannot return ids of a multi-row insert in order.
-        ids = dict(conn.execute(sa.select(papers.c.key, papers.c.id).where(papers.c.key.in_({p.key for p in new}))).all())
+        new_keys = {p.key for p in new}
+        ids = dict(conn.execute(sa.select(papers.c.key, papers.c.id).where(papers.c.key.in_(new_keys))).all())
         for paper in new:
             paper.id = ids[paper.key]
         _write_categories(conn, new, replace_existing=False)
@@ -165,8 +167,8 @@ def upsert_papers(conn: sa.Connection, records: Sequence[PaperRecord], now: date
             papers.update().where(papers.c.id == sa.bindparam("_id")),
             [{**_row_values(p), "_id": p.id, "modified_at": now} for p in changed],
         )
-        lookups_changed = [index.papers[s] for s in changed_slots if index.papers[s].categories != originals[s].categories]
-        _write_categories(conn, lookups_changed, replace_existing=True)
+        recategorized = [p for s, p in zip(changed_slots, changed, strict=True) if p.categories != originals[s].categories]
+        _write_categories(conn, recategorized, replace_existing=True)
     return UpsertOutcome(
         added=len(new),
         updated=len(changed),
@@ -176,15 +178,19 @@ def upsert_papers(conn: sa.Connection, records: Sequence[PaperRecord], now: date
 
 
 def get_paper(conn: sa.Connection, key: str) -> Paper:
-    """A paper by its key or arXiv id (with or without version); NotFound otherwise."""
+    """A paper by its key, arXiv id (with or without version) or DOI; NotFound otherwise.
+
+    A DOI is looked up too because a paper first stored as 'doi:...' is re-keyed by its arXiv id
+    once one is known, and old links must keep working.
+    """
     candidates = {key}
-    try:
+    with contextlib.suppress(ValueError):
         candidates.add(split_arxiv_id(key)[0])
-    except ValueError:
-        pass
-    row = conn.execute(
-        sa.select(papers).where(sa.or_(papers.c.key.in_(candidates), papers.c.arxiv_id.in_(candidates)))
-    ).first()
+    clauses = [papers.c.key.in_(candidates), papers.c.arxiv_id.in_(candidates)]
+    doi = normalize_doi(key)
+    if doi:
+        clauses.append(papers.c.doi == doi)
+    row = conn.execute(sa.select(papers).where(sa.or_(*clauses)).order_by(papers.c.id)).first()
     if row is None:
         raise NotFound(f"no paper {key!r}")
     return paper_from_row(row)

@@ -52,7 +52,8 @@ def store_stats(conn: sa.Connection, top_categories: int = 15, recent_days: int 
     stats.by_day = {
         str(d): n
         for d, n in conn.execute(
-            sa.select(day, sa.func.count()).where(day.is_not(None)).group_by(day).order_by(day.desc()).limit(recent_days)
+            sa.select(day, sa.func.count())
+            .where(day.is_not(None)).group_by(day).order_by(day.desc()).limit(recent_days)
         )
     }
     first, last = conn.execute(sa.select(sa.func.min(day), sa.func.max(day))).one()

@@ -167,7 +167,10 @@ def upsert_papers(conn: sa.Connection, records: Sequence[PaperRecord], now: date
             papers.update().where(papers.c.id == sa.bindparam("_id")),
             [{**_row_values(p), "_id": p.id, "modified_at": now} for p in changed],
         )
-        recategorized = [p for s, p in zip(changed_slots, changed, strict=True) if p.categories != originals[s].categories]
+        recategorized = [
+            paper for slot, paper in zip(changed_slots, changed, strict=True)
+            if paper.categories != originals[slot].categories
+        ]
         _write_categories(conn, recategorized, replace_existing=True)
     return UpsertOutcome(
         added=len(new),

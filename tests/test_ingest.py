@@ -44,6 +44,10 @@ JSON = {"Content-Type": "application/json; charset=utf-8"}
 # --- helpers -------------------------------------------------------------------------------------
 
 
+# Long enough that the run is still going when the test interrupts it, on any machine.
+LONG_RUN = 20_000
+
+
 def store_rows(engine: sa.Engine) -> dict[str, list[tuple]]:
     """Every row, every column, of the tables an ingest writes."""
     with engine.connect() as conn:
@@ -236,7 +240,7 @@ def test_an_ingest_killed_mid_run_resumes_after_its_last_committed_batch(
     monkeypatch.setenv("PAPERFEED_DATA_DIR", str(data_dir))
     monkeypatch.setenv("PAPERFEED_INGEST_BATCH_SIZE", "100")
     monkeypatch.chdir(tmp_path)
-    rows = generated_rows(3000)
+    rows = generated_rows(LONG_RUN)
     source = write_jsonl(tmp_path / "generated.jsonl", rows)
     assert run(["db", "upgrade"]) == 0
     database = data_dir / "paperfeed.db"
@@ -263,7 +267,7 @@ def test_an_ingest_killed_mid_run_resumes_after_its_last_committed_batch(
 
     with sqlite3.connect(database) as conn:
         at_kill = conn.execute("SELECT count(*) FROM papers").fetchone()[0]
-    assert 500 <= at_kill < 3000
+    assert 500 <= at_kill < LONG_RUN
     capsys.readouterr()
 
     assert run(["ingest", "file", str(source)]) == 0
@@ -273,12 +277,12 @@ def test_an_ingest_killed_mid_run_resumes_after_its_last_committed_batch(
     assert resumed_at == at_kill  # papers and checkpoint were committed together
     assert resumed_at % 100 == 0
     counts = re.search(r"([\d,]+) seen, ([\d,]+) added, ([\d,]+) updated, ([\d,]+) unchanged", out)
-    rest = 3000 - at_kill
+    rest = LONG_RUN - at_kill
     assert [int(n.replace(",", "")) for n in counts.groups()] == [rest, rest, 0, 0]
     with sqlite3.connect(database) as conn:
         keys = [key for (key,) in conn.execute("SELECT key FROM papers")]
         assert conn.execute("SELECT count(*) FROM checkpoints").fetchone()[0] == 0
-    assert len(keys) == 3000
+    assert len(keys) == LONG_RUN
     assert sorted(keys) == sorted(row["id"] for row in rows)  # each paper once
 
 

@@ -439,6 +439,9 @@ def test_console_script_ctrl_c_saves_finished_batches_and_the_rerun_resumes(tmp_
     process = subprocess.Popen(
         [str(CONSOLE_SCRIPT), "ingest", "file", str(source)], cwd=tmp_path, env=env,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # A shell that starts jobs in the background (as CI may) leaves SIGINT ignored in them;
+        # give the child the default, as a terminal would.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         reader = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=10)

@@ -9,6 +9,8 @@ export PAPERFEED_SAMPLE ?= ../shared/data/arxiv/papers.jsonl.gz
 $(BIN)/paperfeed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	# The CPU build of torch first (a wheel on disk here); anything later that wants torch finds it.
+	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e .
 	@touch $@
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from paperfeed.db.stats import StoreStats
@@ -37,3 +38,40 @@ def render_stats(console: Console, stats: StoreStats) -> None:
     console.print(_counts_table("by source", "source", stats.by_source))
     console.print(_counts_table("by primary category (top)", "category", stats.by_category))
     console.print(_counts_table("by day (most recent)", "day", stats.by_day))
+
+
+def search_results_json(results) -> dict:
+    return {
+        "query": results.query,
+        "offset": results.offset,
+        "limit": results.limit,
+        "more": results.more,
+        "notes": results.notes,
+        "semantic_coverage": round(results.semantic_coverage, 4),
+        "hits": [
+            {
+                "key": hit.paper.key, "score": round(hit.score, 6), "title": hit.paper.title,
+                "authors": hit.paper.authors, "categories": hit.paper.categories,
+                "day": str(hit.paper.announced_on or hit.paper.published_on or "") or None,
+                "abs_url": hit.paper.abs_url,
+            }
+            for hit in results.hits
+        ],
+    }
+
+
+def render_search_results(console: Console, results) -> None:
+    for note in results.notes:
+        console.print(f"[dim]note: {note}[/dim]", highlight=False)
+    if not results.hits:
+        console.print("no papers found")
+        return
+    for rank, hit in enumerate(results.hits, start=results.offset + 1):
+        paper = hit.paper
+        authors = ", ".join(paper.authors[:3]) + (" et al." if len(paper.authors) > 3 else "")
+        day = paper.announced_on or paper.published_on or ""
+        console.print(f"[bold]{rank:>3}. {escape(paper.title)}[/bold]", highlight=False)
+        console.print(f"     {escape(authors)} · {paper.primary_category or '-'} · {day} · {paper.key}",
+                      highlight=False)
+    if results.more:
+        console.print(f"[dim]more: --offset {results.offset + results.limit}[/dim]")

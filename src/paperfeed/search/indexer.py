@@ -1,0 +1,147 @@
+"""Bringing the search index up to date with the store. The index is derived data.
+
+- Keyword: papers changed since the last synced change time are (re)indexed; tantivy's commit is
+  atomic, and the watermark is written only after it, so a crash re-indexes a batch at worst.
+- Semantic: every paper whose document text has no kept embedding (new, or its text changed) is
+  embedded, newest first, and kept in the embedding store batch by batch; the vector index is
+  rebuilt from the store and saved atomically now and then, so a reader always finds a whole one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from paperfeed.search import documents
+from paperfeed.search.embedding_store import EmbeddingStore, text_hash
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]  # (done, total)
+
+
+def _no_progress(_done: int, _total: int) -> None:
+    pass
+
+
+@dataclass(slots=True)
+class IndexState:
+    keyword_synced_at: str | None = None  # ISO time of the newest paper change indexed
+    model: str | None = None
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class IndexPaths:
+    root: Path
+
+    @property
+    def keyword(self) -> Path:
+        return self.root / "keyword"
+
+    @property
+    def state(self) -> Path:
+        return self.root / "state.json"
+
+    def embeddings(self, model_slug: str) -> Path:
+        return self.root / f"embeddings-{model_slug}.sqlite"
+
+    def vectors(self, model_slug: str) -> Path:
+        return self.root / f"vectors-{model_slug}"
+
+
+def model_slug(model: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-." else "_" for ch in model.strip("/").split("/")[-1])
+
+
+def load_state(paths: IndexPaths) -> IndexState:
+    if not paths.state.exists():
+        return IndexState()
+    return IndexState(**json.loads(paths.state.read_text()))
+
+
+def save_state(paths: IndexPaths, state: IndexState) -> None:
+    paths.root.mkdir(parents=True, exist_ok=True)
+    temporary = paths.state.with_suffix(".tmp")
+    temporary.write_text(json.dumps({"keyword_synced_at": state.keyword_synced_at, "model": state.model,
+                                     "extra": state.extra}))
+    os.replace(temporary, paths.state)  # atomic: readers see the old state or the new one
+
+
+def reset(paths: IndexPaths) -> None:
+    """Forget the whole index (for --rebuild); kept embeddings stay unless asked otherwise."""
+    shutil.rmtree(paths.keyword, ignore_errors=True)
+    paths.state.unlink(missing_ok=True)
+
+
+def sync_keyword(engine: sa.Engine, keyword_index, paths: IndexPaths, on_progress: Progress = _no_progress) -> int:
+    """Index every paper changed since the last sync; returns how many were (re)indexed."""
+    state = load_state(paths)
+    since = datetime.fromisoformat(state.keyword_synced_at) if state.keyword_synced_at else None
+    with engine.connect() as conn:
+        total = documents.count_papers(conn)
+        done = 0
+        for docs, newest_change in documents.docs_modified_since(conn, since):
+            keyword_index.upsert(docs)
+            keyword_index.commit()
+            state.keyword_synced_at = newest_change.isoformat()
+            save_state(paths, state)
+            done += len(docs)
+            on_progress(done, total)
+    return done
+
+
+def pending_embeddings(engine: sa.Engine, store: EmbeddingStore) -> list[int]:
+    """Ids of the papers whose current text has no kept embedding, newest first."""
+    known = store.known_hashes()
+    with engine.connect() as conn:
+        return [
+            paper_id
+            for batch in documents.texts_newest_first(conn)
+            for paper_id, text in batch
+            if known.get(paper_id) != text_hash(text)
+        ]
+
+
+def sync_embeddings(
+    engine: sa.Engine,
+    embedder,
+    store: EmbeddingStore,
+    *,
+    chunk_size: int = 512,
+    on_progress: Progress = _no_progress,
+    on_chunk: Callable[[], None] | None = None,
+    time_budget_s: float | None = None,
+) -> int:
+    """Embed what is pending, newest first, keeping each chunk as it is done; returns how many.
+
+    Texts are read chunk by chunk (no long read transaction, little memory). `on_chunk` runs after
+    each kept chunk (the caller saves the vector index now and then); `time_budget_s` stops early,
+    leaving the rest for the next run.
+    """
+    pending = pending_embeddings(engine, store)
+    started = time.monotonic()
+    done = 0
+    for start in range(0, len(pending), chunk_size):
+        with engine.connect() as conn:
+            texts = documents.texts_by_ids(conn, pending[start:start + chunk_size])
+        ids = list(texts)
+        vectors = embedder.embed_documents([texts[pid] for pid in ids])
+        store.put(ids, [text_hash(texts[pid]) for pid in ids], vectors)
+        done += len(pending[start:start + chunk_size])
+        on_progress(done, len(pending))
+        if on_chunk is not None:
+            on_chunk()
+        if time_budget_s is not None and time.monotonic() - started > time_budget_s:
+            log.info("embedding stopped after %.0f s with %d of %d done", time_budget_s, done, len(pending))
+            break
+    return done

@@ -1,0 +1,265 @@
+"""The keyword leg: a BM25 index (tantivy) of titles, authors and abstracts, in a folder under the data dir.
+
+The index is derived data, rebuilt from the papers table. Queries are built with tantivy's Query API from
+a ParsedQuery, never from user text handed to tantivy's query parser, so odd input cannot make a search
+fail. Filters are clauses of the engine query itself: results never include a filtered-out paper and are
+never short while enough papers match. Writes become visible, all at once, at commit(); until then the
+previous commit is what every reader (in this process or another) sees, even after a crash.
+"""
+
+from __future__ import annotations
+
+import threading
+import unicodedata
+from collections.abc import Iterable, Mapping
+from datetime import date
+from itertools import islice
+from pathlib import Path
+
+import numpy as np
+import tantivy
+from tantivy import Filter, Occur, Query, TextAnalyzerBuilder, Tokenizer
+
+from paperfeed.errors import InvalidInput, PaperfeedError
+from paperfeed.search.base import FieldClause, Filters, IndexDoc, ParsedQuery, Ranked
+
+# Tuned on SciFact (bench/keyword_engines.py): title matches count more than abstract matches.
+DEFAULT_BOOSTS: Mapping[str, float] = {"title": 2.0, "authors": 1.5, "abstract": 1.0}
+SORTS = ("relevance", "date")
+_EPOCH = date(1970, 1, 1)
+_TEXT, _NAME = "paperfeed_text", "paperfeed_name"  # our analyzers, registered on every open
+_WRITER_HEAP_BYTES = 128_000_000
+_BATCH = 2_000  # documents per delete-then-add round of an upsert
+_NO_DAY = float("-inf")  # date-sorted score of a paper without a day: last
+
+
+class StaleIndex(PaperfeedError):
+    """The folder holds an index built with another schema; delete it and rebuild (it is derived data)."""
+
+
+def _analyzer(*, stem: bool) -> tantivy.TextAnalyzer:
+    builder = TextAnalyzerBuilder(Tokenizer.simple()).filter(Filter.remove_long(40)).filter(Filter.lowercase())
+    builder = builder.filter(Filter.ascii_fold())  # Schölkopf matches Scholkopf
+    return (builder.filter(Filter.stemmer("english")) if stem else builder).build()
+
+
+def _schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_unsigned_field("paper_id", stored=True, indexed=True, fast=True)
+    builder.add_text_field("title", tokenizer_name=_TEXT)
+    builder.add_text_field("authors", tokenizer_name=_NAME)
+    builder.add_text_field("abstract", tokenizer_name=_TEXT)
+    builder.add_text_field("categories", tokenizer_name="raw", index_option="basic")  # lowercased by us
+    builder.add_text_field("author_key", tokenizer_name="raw", index_option="basic")
+    builder.add_integer_field("day", indexed=True, fast=True)  # days since 1970-01-01
+    return builder.build()
+
+
+def author_key(name: str) -> str:
+    """How author filters compare names: no accents, case-folded, single spaces."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).casefold().split())
+
+
+def category_keys(categories: Iterable[str]) -> list[str]:
+    """Each category, lowercased, and its archive (cs.CL -> cs.cl, cs), so a filter on 'cs' matches cs.CL."""
+    keys = (key for category in categories for key in (category.lower(), category.lower().split(".")[0]))
+    return list(dict.fromkeys(key for key in keys if key))
+
+
+class KeywordIndex:
+    """One tantivy index folder. Readers may search from many threads; writes are serialized by a lock.
+
+    A KeywordIndex that has written holds the folder's write lock until close()."""
+
+    def __init__(self, index: tantivy.Index, boosts: Mapping[str, float]) -> None:
+        self._index = index
+        self._schema = index.schema
+        self._boosts = dict(boosts)
+        self._text = _analyzer(stem=True)
+        self._name = _analyzer(stem=False)
+        self._write_lock = threading.Lock()
+        self._writer: tantivy.IndexWriter | None = None
+
+    @classmethod
+    def open(cls, path: Path, *, boosts: Mapping[str, float] | None = None) -> KeywordIndex:
+        """Open the index in `path`, creating an empty one if there is none."""
+        boosts = {**DEFAULT_BOOSTS, **(boosts or {})}
+        if set(boosts) != set(DEFAULT_BOOSTS):
+            raise InvalidInput(f"boosts are for {', '.join(DEFAULT_BOOSTS)}, not {', '.join(sorted(boosts))}")
+        path.mkdir(parents=True, exist_ok=True)
+        try:
+            index = tantivy.Index(_schema(), str(path), reuse=True)
+        except ValueError as error:
+            if "schema does not match" not in str(error):
+                raise
+            raise StaleIndex(f"the keyword index in {path} has an older layout; delete it and reindex") from None
+        index.register_tokenizer(_TEXT, _analyzer(stem=True))
+        index.register_tokenizer(_NAME, _analyzer(stem=False))
+        return cls(index, boosts)
+
+    # --- writing ---
+
+    def upsert(self, docs: Iterable[IndexDoc]) -> int:
+        """Add or replace papers by paper_id (the last one wins within a batch). Visible after commit()."""
+        written = 0
+        docs = iter(docs)
+        with self._write_lock:
+            writer = self._open_writer()
+            while batch := {doc.paper_id: doc for doc in islice(docs, _BATCH)}:
+                # A delete only removes documents added before it, so the new versions survive.
+                writer.delete_documents_by_query(Query.term_set_query(self._schema, "paper_id", list(batch)))
+                for doc in batch.values():
+                    writer.add_document(self._document(doc))
+                written += len(batch)
+        return written
+
+    def delete(self, ids: Iterable[int]) -> None:
+        """Remove these papers (unknown ids are ignored). Visible after commit()."""
+        ids = iter(ids)
+        with self._write_lock:
+            writer = self._open_writer()
+            while batch := [int(paper_id) for paper_id in islice(ids, _BATCH)]:
+                # delete_documents_by_term would take a Python int as i64 and silently miss the u64 field.
+                writer.delete_documents_by_query(Query.term_set_query(self._schema, "paper_id", batch))
+
+    def commit(self) -> None:
+        """Make every write since the last commit visible at once; readers see the new state right away."""
+        with self._write_lock:
+            if self._writer is not None:
+                self._writer.commit()
+        self._index.reload()
+
+    def close(self) -> None:
+        """Drop the writer and its uncommitted writes, releasing the folder's write lock."""
+        with self._write_lock:
+            self._writer = None
+
+    def __enter__(self) -> KeywordIndex:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _open_writer(self) -> tantivy.IndexWriter:
+        if self._writer is None:
+            self._writer = self._index.writer(heap_size=_WRITER_HEAP_BYTES)
+        return self._writer
+
+    def _document(self, doc: IndexDoc) -> tantivy.Document:
+        document = tantivy.Document()
+        document.add_unsigned("paper_id", doc.paper_id)
+        document.add_text("title", doc.title)
+        document.add_text("abstract", doc.abstract)
+        for name in doc.authors:
+            document.add_text("authors", name)
+            document.add_text("author_key", author_key(name))
+        for key in category_keys(doc.categories):
+            document.add_text("categories", key)
+        if doc.day is not None:
+            document.add_integer("day", (doc.day - _EPOCH).days)
+        return document
+
+    # --- reading ---
+
+    def count(self) -> int:
+        return self._index.searcher().num_docs
+
+    def ids(self) -> np.ndarray:
+        """Every indexed paper id (int64)."""
+        return self.matching_ids(Filters())
+
+    def matching_ids(self, filters: Filters, limit: int | None = None) -> np.ndarray:
+        """Ids (int64) of the papers passing `filters`, newest first; all of them unless `limit`."""
+        searcher = self._index.searcher()
+        limit = searcher.num_docs if limit is None else min(limit, searcher.num_docs)
+        if limit <= 0:
+            return np.zeros(0, dtype=np.int64)
+        query = self._filter_query(filters) or Query.all_query()
+        hits = searcher.search(query, limit, count=False, order_by_field="day").hits
+        return np.array(searcher.fast_field_values("paper_id", [address for _, address in hits]), dtype=np.int64)
+
+    def search(self, query: ParsedQuery, filters: Filters, limit: int, *, sort: str = "relevance") -> Ranked:
+        """Best BM25 matches passing `filters`, or with sort='date' the newest matches (then the score is the
+        day, as days since 1970-01-01). An empty query lists the filtered papers newest first."""
+        if sort not in SORTS:
+            raise InvalidInput(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
+        filter_query = self._filter_query(filters)
+        if limit <= 0 or (query.is_empty and filter_query is None):
+            return []
+        scored, clauses = self._clauses(query, every_term=sort == "date")
+        if not query.is_empty and not clauses:
+            return []  # nothing left after tokenizing (symbols only)
+        # Nested, so that optional words still need one match when the filter is a required clause too.
+        parts = [(Occur.Must, Query.boolean_query(clauses))] if clauses else []
+        if filter_query is not None:
+            parts.append((Occur.Must, filter_query))
+        engine_query = Query.boolean_query(parts)
+        searcher = self._index.searcher()
+        if sort == "date" or not scored:
+            hits = searcher.search(engine_query, limit, count=False, order_by_field="day").hits
+            scores = [_NO_DAY if day is None else float(day) for day, _ in hits]
+        else:
+            hits = searcher.search(engine_query, limit, count=False).hits
+            scores = [float(score) for score, _ in hits]
+        ids = searcher.fast_field_values("paper_id", [address for _, address in hits])
+        return list(zip(ids, scores, strict=True))
+
+    def _clauses(self, query: ParsedQuery, *, every_term: bool) -> tuple[bool, list[tuple[Occur, Query]]]:
+        """Engine clauses for the query, and whether any of them scores (not only au:/cat: restrictions).
+
+        Free words are optional (ranked by BM25) unless every_term; phrases and field clauses are required."""
+        clauses: list[tuple[Occur, Query]] = []
+        seen: set[tuple[str, str]] = set()
+        for term in query.terms:
+            for stemmed, plain in zip(self._text.analyze(term), self._name.analyze(term), strict=False):
+                if (stemmed, plain) not in seen:
+                    seen.add((stemmed, plain))
+                    clauses.append((Occur.Must if every_term else Occur.Should, self._any_field([stemmed], [plain])))
+        for phrase in query.phrases:
+            if tokens := self._text.analyze(phrase):
+                clauses.append((Occur.Must, self._any_field(tokens, self._name.analyze(phrase))))
+        scored = bool(clauses)
+        for clause in query.fields:
+            if field_query := self._field_query(clause):
+                clauses.append((Occur.Must, field_query))
+                scored = scored or clause.field in ("title", "abstract")
+        return scored, clauses
+
+    def _any_field(self, stemmed: list[str], plain: list[str]) -> Query:
+        """The words (one, or a phrase) in the title, the authors or the abstract, each field boosted."""
+        fields = (("title", stemmed), ("authors", plain), ("abstract", stemmed))
+        return Query.boolean_query([(Occur.Should, self._words(f, tokens, phrase=True)) for f, tokens in fields])
+
+    def _field_query(self, clause: FieldClause) -> Query | None:
+        if clause.field == "categories":
+            return Query.const_score_query(Query.term_query(self._schema, "categories", clause.text.lower()), 0.0)
+        tokens = (self._name if clause.field == "authors" else self._text).analyze(clause.text)
+        return self._words(clause.field, tokens, phrase=clause.phrase) if tokens else None
+
+    def _words(self, field: str, tokens: list[str], *, phrase: bool) -> Query:
+        """Tokens as a phrase, or each one required, in `field`, boosted by the field's weight."""
+        if not tokens:
+            return Query.empty_query()
+        if len(tokens) == 1:  # tantivy panics on a one-word phrase query
+            query = Query.term_query(self._schema, field, tokens[0])
+        elif phrase:
+            query = Query.phrase_query(self._schema, field, tokens)
+        else:
+            query = Query.boolean_query([(Occur.Must, Query.term_query(self._schema, field, t)) for t in tokens])
+        return Query.boost_query(query, self._boosts[field])
+
+    def _filter_query(self, filters: Filters) -> Query | None:
+        """One engine clause for all filters (scoring nothing), or None when no filter is active."""
+        parts = []
+        if filters.since or filters.until:
+            since = None if filters.since is None else (filters.since - _EPOCH).days
+            until = None if filters.until is None else (filters.until - _EPOCH).days
+            parts.append(Query.range_query(self._schema, "day", tantivy.FieldType.Integer, since, until))
+        if filters.categories:
+            parts.append(Query.term_set_query(self._schema, "categories", [c.lower() for c in filters.categories]))
+        if filters.authors:
+            parts.append(Query.term_set_query(self._schema, "author_key", [author_key(a) for a in filters.authors]))
+        if not parts:
+            return None
+        return Query.const_score_query(Query.boolean_query([(Occur.Must, part) for part in parts]), 0.0)

@@ -1,0 +1,177 @@
+"""The search front: what the CLI and the web app call. Parses, runs both legs, fuses, fetches rows.
+
+    service = SearchService.open(settings, engine)
+    results = service.search("diffusion distillation", Filters(categories=("cs.CV",)), limit=20)
+    similar = service.similar("2410.17243")
+
+The semantic leg is optional at every moment: before any paper is embedded, or while the
+background embedding is still running, search uses what is ready and says so in `notes`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+
+from paperfeed.config import Settings
+from paperfeed.db.papers import get_paper
+from paperfeed.errors import InvalidInput
+from paperfeed.models import Paper
+from paperfeed.search import documents
+from paperfeed.search.base import Filters, ParsedQuery, Ranked
+from paperfeed.search.fusion import FusionWeights, fuse, fuse_many
+from paperfeed.search.indexer import IndexPaths, model_slug
+from paperfeed.search.query import parse_query
+
+log = logging.getLogger(__name__)
+
+MAX_LIMIT = 100
+MAX_OFFSET = 1_000
+NO_FILTERS = Filters()
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    paper: Paper
+    score: float
+
+
+@dataclass(slots=True)
+class SearchResults:
+    query: str
+    hits: list[Hit]
+    offset: int
+    limit: int
+    more: bool  # another page exists
+    notes: list[str] = field(default_factory=list)
+    semantic_coverage: float = 0.0  # share of the papers the semantic leg could see
+
+
+def passes(paper: Paper, filters: Filters) -> bool:
+    """Does a stored paper satisfy the filters? The last word, whatever the index says."""
+    day = paper.announced_on or paper.published_on
+    if filters.since and (day is None or day < filters.since):
+        return False
+    if filters.until and (day is None or day > filters.until):
+        return False
+    if filters.categories and not any(
+        c == wanted or c.startswith(wanted + ".") for c in paper.categories for wanted in filters.categories
+    ):
+        return False
+    if filters.authors:
+        names = {" ".join(a.casefold().split()) for a in paper.authors}
+        if not any(" ".join(w.casefold().split()) in names for w in filters.authors):
+            return False
+    return True
+
+
+def _by_date(hits: list[Hit]) -> list[Hit]:
+    return sorted(hits, key=lambda h: (h.paper.announced_on or h.paper.published_on or date.min), reverse=True)
+
+
+class SearchService:
+    def __init__(self, settings: Settings, engine: sa.Engine, keyword_index, embedder=None, vectors=None,
+                 weights: FusionWeights | None = None) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.keyword = keyword_index
+        self._embedder = embedder
+        self.vectors = vectors
+        self.weights = weights or FusionWeights(
+            keyword=settings.fusion_keyword_weight, semantic=1.0 - settings.fusion_keyword_weight,
+            method=settings.fusion_method,
+        )
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, settings: Settings, engine: sa.Engine) -> SearchService:
+        from paperfeed.search.keyword import KeywordIndex
+        from paperfeed.search.vectors import load_vector_index
+
+        paths = IndexPaths(settings.data_dir / "index")
+        vectors = load_vector_index(paths.vectors(model_slug(settings.embedding_model)))
+        return cls(settings, engine, KeywordIndex.open(paths.keyword), vectors=vectors)
+
+    @property
+    def embedder(self):
+        """Loaded on first semantic query: start-up stays fast and keyword search needs no model."""
+        with self._lock:
+            if self._embedder is None:
+                from paperfeed.search.embed import load_embedder
+
+                self._embedder = load_embedder(
+                    self.settings.embedding_model, backend=self.settings.embedding_backend,
+                    cache_dir=self.settings.data_dir / "models", max_tokens=self.settings.embedding_max_tokens,
+                )
+            return self._embedder
+
+    def semantic_coverage(self) -> float:
+        with self.engine.connect() as conn:
+            total = documents.count_papers(conn)
+        ready = len(self.vectors) if self.vectors is not None else 0
+        return min(1.0, ready / total) if total else 0.0
+
+    def _semantic_leg(self, text: str, filters: Filters, depth: int) -> Ranked:
+        if self.vectors is None or not len(self.vectors) or not text:
+            return []
+        allowed = self.keyword.matching_ids(filters) if filters.active else None
+        return self.vectors.search(self.embedder.embed_query(text), depth, allowed_ids=allowed)
+
+    def _rank(self, parsed: ParsedQuery, filters: Filters, depth: int) -> Ranked:
+        keyword = self.keyword.search(parsed, filters, depth)
+        # Fielded-only queries (au:"...", cat:...) are lookups, not topics: no semantic leg.
+        topical = bool(parsed.terms or parsed.phrases)
+        semantic = self._semantic_leg(parsed.semantic_text, filters, depth) if topical else []
+        return fuse(keyword, semantic, self.weights) if semantic else keyword
+
+    def _fetch(self, ranked: Ranked, filters: Filters, offset: int, limit: int) -> tuple[list[Hit], bool]:
+        """Rows for ranked ids, dropping any the store says fail the filters (a stale index)."""
+        with self.engine.connect() as conn:
+            rows = documents.papers_by_ids(conn, [pid for pid, _ in ranked])
+        kept = [Hit(rows[pid], score) for pid, score in ranked if pid in rows and passes(rows[pid], filters)]
+        return kept[offset:offset + limit], len(kept) > offset + limit
+
+    def search(self, text: str, filters: Filters = NO_FILTERS, *, limit: int = 20, offset: int = 0,
+               sort: str = "relevance") -> SearchResults:
+        if not 1 <= limit <= MAX_LIMIT or not 0 <= offset <= MAX_OFFSET:
+            raise InvalidInput(f"limit must be 1-{MAX_LIMIT} and offset 0-{MAX_OFFSET}")
+        if sort not in ("relevance", "date"):
+            raise InvalidInput("sort must be 'relevance' or 'date'")
+        parsed = parse_query(text or "")
+        if parsed.is_empty and not filters.active:
+            raise InvalidInput("empty query: type a few words, a \"phrase\", or ti:/au:/abs:/cat: terms")
+        depth = max(100, 2 * (offset + limit) + 20)
+        if parsed.is_empty:  # filters only: the newest matching papers
+            ranked = self.keyword.search(parsed, filters, depth, sort="date")
+        else:
+            ranked = self._rank(parsed, filters, depth)
+        hits, more = self._fetch(ranked, filters, 0 if sort == "date" else offset, depth if sort == "date" else limit)
+        if sort == "date":  # the most relevant results, newest first
+            ordered = _by_date(hits)
+            hits, more = ordered[offset:offset + limit], len(ordered) > offset + limit
+        coverage = self.semantic_coverage()
+        notes = list(parsed.notes)
+        if coverage < 1.0 and not parsed.is_empty:
+            notes.append(f"semantic index {coverage:.0%} ready: meaning-based matches cover only part of the papers")
+        return SearchResults(text, hits, offset, limit, more, notes, coverage)
+
+    def similar(self, key: str, *, limit: int = 10) -> SearchResults:
+        """More like this: the paper's own embedding plus its title's words, the paper itself left out."""
+        with self.engine.connect() as conn:
+            paper = get_paper(conn, key)
+        parsed = parse_query(paper.title)
+        depth = 3 * limit + 20
+        keyword = [(pid, s) for pid, s in self.keyword.search(parsed, NO_FILTERS, depth) if pid != paper.id]
+        semantic: Ranked = []
+        if self.vectors is not None and len(self.vectors):
+            from paperfeed.search.documents import document_text
+
+            vector = self.embedder.embed_query(document_text(paper.title, paper.abstract))
+            semantic = [(pid, s) for pid, s in self.vectors.search(vector, depth + 1) if pid != paper.id]
+        ranked = fuse_many([(keyword, self.weights.keyword), (semantic, self.weights.semantic)], limit=depth)
+        hits, more = self._fetch(ranked, NO_FILTERS, 0, limit)
+        return SearchResults(f"similar:{paper.key}", hits, 0, limit, more, [], self.semantic_coverage())

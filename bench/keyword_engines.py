@@ -3,11 +3,14 @@
 Usage: python bench/keyword_engines.py [--limit N] [--queries 200] [--repeat 3] [--json] [--skip-quality|--skip-latency]
 
 Quality: nDCG@10 and recall@100 on BEIR SciFact (train qrels, 809 claims; binary gains, ideal DCG from the
-qrels) for a few title/abstract weightings per engine. Latency: both engines built over the arXiv papers
-(../shared/data/arxiv/papers.jsonl.gz, first N with --limit); build time, size on disk, and p50/p99 of
-realistic queries (the first 2-6 words of random titles, a third with a category filter), top 100.
-Each build and each query pass is repeated; medians are printed. Both engines get the same words:
-the ones paperfeed.search.query.parse_query keeps.
+qrels) for a few title weightings per engine. Speed: both engines built over the arXiv papers
+(../shared/data/arxiv/papers.jsonl.gz, the first N with --limit); build time, size on disk, and p50/p99 of
+realistic queries (the first 2-6 words of random titles, one in three with a category filter), top 100.
+Builds and query passes are repeated and medians printed. The same queries give a known-item check per
+weighting: how often the paper a title came from is in the top 10.
+
+Both engines get the words paperfeed.search.query.parse_query keeps, OR'ed. The FTS5 variant is built here:
+one fts5 table (porter stemming) plus a category table for filters, in a temporary SQLite file.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 
 import orjson
@@ -38,8 +42,6 @@ TANTIVY_TITLE_BONUS = (0.0, 0.2, 0.5, 1.0, 2.0)
 FTS_TITLE_WEIGHT = (1.0, 1.5, 2.0, 3.0, 5.0)
 _FTS_TOKEN = re.compile(r"\w+")
 
-
-# --- the FTS5 variant ---
 
 
 def build_fts(path: Path, docs: list[IndexDoc]) -> sqlite3.Connection:
@@ -85,8 +87,6 @@ def fts_search(conn, words, categories, limit, weights=(2.0, 1.5, 1.0)) -> list[
     sql = f"SELECT rowid, bm25(papers_fts, ?, ?, ?) AS s FROM papers_fts WHERE {where} ORDER BY s LIMIT {int(limit)}"
     return [(rowid, -score) for rowid, score in conn.execute(sql, params)]
 
-
-# --- quality on SciFact ---
 
 
 def read_scifact(folder: Path):
@@ -152,12 +152,8 @@ def quality(folder: Path, work: Path) -> list[dict]:
     return rows
 
 
-# --- build and latency on arXiv ---
-
 
 def read_arxiv(path: Path, limit: int | None) -> list[IndexDoc]:
-    from datetime import date
-
     docs = []
     with gzip.open(path, "rb") as lines:
         for number, line in enumerate(lines, 1):

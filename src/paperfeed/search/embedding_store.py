@@ -65,11 +65,23 @@ class EmbeddingStore:
         vectors = np.frombuffer(b"".join(blobs), dtype=np.float16).reshape(len(ids), self.dim)
         return np.asarray(ids, dtype=np.int64), vectors.astype(np.float32)
 
+    def ids(self) -> np.ndarray:
+        return np.fromiter((row[0] for row in self._conn.execute("SELECT paper_id FROM embeddings")), dtype=np.int64)
+
+    def load(self, paper_ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """Ids (int64) and float32 vectors of those of `paper_ids` that are kept."""
+        found = self.vectors_for(paper_ids)
+        ids = np.fromiter(found, dtype=np.int64, count=len(found))
+        vectors = np.vstack(list(found.values())) if found else np.zeros((0, self.dim), dtype=np.float32)
+        return ids, vectors
+
     def vectors_for(self, paper_ids: Sequence[int]) -> dict[int, np.ndarray]:
-        if not paper_ids:
-            return {}
-        marks = ",".join("?" * len(paper_ids))
-        rows = self._conn.execute(
-            f"SELECT paper_id, vector FROM embeddings WHERE paper_id IN ({marks})", [int(i) for i in paper_ids]
-        )
-        return {pid: np.frombuffer(blob, dtype=np.float16).astype(np.float32) for pid, blob in rows}
+        found: dict[int, np.ndarray] = {}
+        wanted = [int(i) for i in paper_ids]
+        for start in range(0, len(wanted), 30_000):  # SQLite caps the number of bound parameters
+            chunk = wanted[start:start + 30_000]
+            rows = self._conn.execute(
+                f"SELECT paper_id, vector FROM embeddings WHERE paper_id IN ({','.join('?' * len(chunk))})", chunk
+            )
+            found.update((pid, np.frombuffer(blob, dtype=np.float16).astype(np.float32)) for pid, blob in rows)
+        return found

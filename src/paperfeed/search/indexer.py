@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import sqlalchemy as sa
 
 from paperfeed.search import documents
@@ -126,13 +127,13 @@ def sync_embeddings(
     *,
     chunk_size: int = 512,
     on_progress: Progress = _no_progress,
-    on_chunk: Callable[[], None] | None = None,
+    on_chunk: Callable[[list[int], np.ndarray], None] | None = None,
     time_budget_s: float | None = None,
 ) -> int:
     """Embed what is pending, newest first, keeping each chunk as it is done; returns how many.
 
-    Texts are read chunk by chunk (no long read transaction, little memory). `on_chunk` runs after
-    each kept chunk (the caller saves the vector index now and then); `time_budget_s` stops early,
+    Texts are read chunk by chunk (no long read transaction, little memory). `on_chunk` gets each
+    kept chunk's ids and vectors (the caller adds them to the vector index); `time_budget_s` stops early,
     leaving the rest for the next run.
     """
     pending = pending_embeddings(engine, store)
@@ -144,10 +145,10 @@ def sync_embeddings(
         ids = list(texts)
         vectors = embedder.embed_documents([texts[pid] for pid in ids])
         store.put(ids, [text_hash(texts[pid]) for pid in ids], vectors)
+        if on_chunk is not None:
+            on_chunk(ids, vectors)
         done += len(pending[start:start + chunk_size])
         on_progress(done, len(pending))
-        if on_chunk is not None:
-            on_chunk()
         if time_budget_s is not None and time.monotonic() - started > time_budget_s:
             log.info("embedding stopped after %.0f s with %d of %d done", time_budget_s, done, len(pending))
             break

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import time
+from pathlib import Path
 
+import numpy as np
 import sqlalchemy as sa
 
 from paperfeed.config import Settings
@@ -18,25 +20,50 @@ SAVE_EVERY_S = 30.0  # how stale the served vector index may get while embedding
 
 
 class VectorIndexWriter:
-    """Rebuilds the vector index from the embedding store and saves it atomically, at most every
-    SAVE_EVERY_S seconds during a run and once at its end, so search sees progress as it happens."""
+    """Keeps the vector index in step with the embedding store and saves it atomically, at most
+    every SAVE_EVERY_S seconds during a run and once at its end, so search sees progress as it
+    happens. On opening it adds whatever the store holds and the saved index lacks (a run that
+    died between keeping a chunk and saving the index)."""
 
-    def __init__(self, store: EmbeddingStore, path) -> None:
+    def __init__(self, store: EmbeddingStore, path: Path) -> None:
+        from paperfeed.search.vectors import EXACT_LIMIT, ExactVectorIndex, build_vector_index, open_vector_index
+
         self.store = store
         self.path = path
+        self.index = open_vector_index(path, store.dim)
         self._saved_at = 0.0
+        self._dirty = not self.path.exists()
+        stored_ids = store.ids()
+        if isinstance(self.index, ExactVectorIndex) and len(stored_ids) > EXACT_LIMIT:
+            self.index = build_vector_index(*store.load(stored_ids))  # grown past exact search: HNSW now
+            self._dirty = True
+        else:
+            self.catch_up(stored_ids)
 
-    def maybe_save(self) -> None:
+    def catch_up(self, stored_ids: np.ndarray | None = None) -> None:
+        """Add what the store keeps and the index lacks."""
+        stored_ids = self.store.ids() if stored_ids is None else stored_ids
+        missing = np.setdiff1d(stored_ids, self._indexed_ids(stored_ids), assume_unique=True)
+        if len(missing):
+            self.index.add(*self.store.load(missing))
+            self._dirty = True
+
+    def _indexed_ids(self, candidates: np.ndarray) -> np.ndarray:
+        present = getattr(self.index, "present", None)
+        return present(candidates).astype(np.int64) if present else np.asarray(self.index.ids)
+
+    def add(self, ids, vectors) -> None:
+        self.index.add(ids, vectors)
+        self._dirty = True
         if time.monotonic() - self._saved_at >= SAVE_EVERY_S:
             self.save()
 
     def save(self) -> int:
-        from paperfeed.search.vectors import build_vector_index
-
-        ids, vectors = self.store.load_all()
-        build_vector_index(ids, vectors).save(self.path)
+        if self._dirty:
+            self.index.save(self.path)
+            self._dirty = False
         self._saved_at = time.monotonic()
-        return len(ids)
+        return len(self.index)
 
 
 def _no_progress(_done: int, _total: int) -> None:
@@ -80,10 +107,10 @@ def update_index(
         writer = VectorIndexWriter(store, paths.vectors(slug))
         try:
             report["embedded"] = sync_embeddings(
-                engine, embedder, store, on_progress=on_semantic, on_chunk=writer.maybe_save,
-                time_budget_s=time_budget_s,
+                engine, embedder, store, on_progress=on_semantic, on_chunk=writer.add, time_budget_s=time_budget_s,
             )
         finally:  # also on Ctrl-C: what was embedded is served
+            writer.catch_up()
             report["vectors"] = writer.save()
             store.close()
     return report

@@ -25,7 +25,12 @@ dev: $(VENV)/.dev-installed
 run: install
 	$(BIN)/paperfeed db upgrade
 	$(BIN)/paperfeed ingest recent
+	$(BIN)/paperfeed index --keyword-only
+	@# Embeddings take a while on a CPU: computed in the background, newest papers first; search
+	@# uses whatever part is ready and says so. Progress: data/index.log
+	nohup $(BIN)/paperfeed index --semantic-only > data/index.log 2>&1 &
 	$(BIN)/paperfeed stats
+	$(BIN)/paperfeed search "retrieval augmented generation" --limit 5
 
 test: dev
 	$(BIN)/pytest -q -n 2

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import logging
 import time
 from pathlib import Path
@@ -10,6 +12,7 @@ import numpy as np
 import sqlalchemy as sa
 
 from paperfeed.config import Settings
+from paperfeed.errors import PaperfeedError
 from paperfeed.search import documents
 from paperfeed.search.embedding_store import EmbeddingStore
 from paperfeed.search.indexer import IndexPaths, Progress, model_slug, reset, sync_embeddings, sync_keyword
@@ -98,19 +101,39 @@ def update_index(
     finally:
         keyword_index.close()  # releases the index's write lock (and drops anything uncommitted)
     if semantic:
-        from paperfeed.search.embed import load_embedder
-
-        embedder = load_embedder(settings.embedding_model, backend=settings.embedding_backend,
-                                 cache_dir=settings.resolved_models_dir, max_tokens=settings.embedding_max_tokens)
-        slug = model_slug(settings.embedding_model)
-        store = EmbeddingStore(paths.embeddings(slug), embedder.dim)
-        writer = VectorIndexWriter(store, paths.vectors(slug))
-        try:
-            report["embedded"] = sync_embeddings(
-                engine, embedder, store, on_progress=on_semantic, on_chunk=writer.add, time_budget_s=time_budget_s,
-            )
-        finally:  # also on Ctrl-C: what was embedded is served
-            writer.catch_up()
-            report["vectors"] = writer.save()
-            store.close()
+        with _exclusive(paths.root / "embedding.lock"):
+            _update_semantic(settings, engine, paths, report, time_budget_s, on_semantic)
     return report
+
+
+@contextlib.contextmanager
+def _exclusive(lock_path: Path):
+    """One embedding run at a time (e.g. `make run`'s background one and a manual one)."""
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise PaperfeedError("another `paperfeed index` is computing embeddings now; let it finish") from None
+        yield
+
+
+def _update_semantic(
+    settings: Settings, engine: sa.Engine, paths: IndexPaths, report: dict, time_budget_s: float | None,
+    on_semantic: Progress,
+) -> None:
+    from paperfeed.search.embed import load_embedder
+
+    embedder = load_embedder(settings.embedding_model, backend=settings.embedding_backend,
+                             cache_dir=settings.resolved_models_dir, max_tokens=settings.embedding_max_tokens)
+    slug = model_slug(settings.embedding_model)
+    store = EmbeddingStore(paths.embeddings(slug), embedder.dim)
+    writer = VectorIndexWriter(store, paths.vectors(slug))
+    try:
+        report["embedded"] = sync_embeddings(
+            engine, embedder, store, on_progress=on_semantic, on_chunk=writer.add, time_budget_s=time_budget_s,
+        )
+    finally:  # also on Ctrl-C: what was embedded is served
+        writer.catch_up()
+        report["vectors"] = writer.save()
+        store.close()

@@ -212,3 +212,24 @@ def test_an_interrupted_keyword_sync_leaves_the_last_commit_searchable(settings,
     assert KeywordIndex.open(paths.keyword).count() == 10  # the first batch was committed
     indexer.sync_keyword(stored, KeywordIndex.open(paths.keyword), paths, batch_size=10)
     assert KeywordIndex.open(paths.keyword).count() == 31
+
+
+def test_the_vector_index_and_the_model_load_in_either_order(models_dir, tmp_path, settings, stored):
+    """usearch loaded before onnxruntime crashed the process, and torch's ONNX export hung with
+    usearch loaded: both orders must work in a fresh interpreter (as in `paperfeed search`)."""
+    import subprocess
+    import sys
+
+    update_index(settings, stored, semantic=False)  # any state will do; this is about imports
+    script = (
+        "import sys; from pathlib import Path\n"
+        "import paperfeed.search.vectors\n"
+        "from paperfeed.search.embed import load_embedder\n"
+        "e = load_embedder('all-MiniLM-L6-v2', backend='onnx', cache_dir=Path(sys.argv[1]), max_tokens=64)\n"
+        "print(e.embed_query('hello').shape)\n"
+    )
+    for cache in (models_dir, tmp_path / "fresh-export"):
+        finished = subprocess.run([sys.executable, "-c", script, str(cache)], capture_output=True, text=True,
+                                  timeout=240)
+        assert finished.returncode == 0, finished.stderr[-2000:]
+        assert "(384,)" in finished.stdout

@@ -13,6 +13,8 @@ import json
 import logging
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import warnings
 from contextlib import contextmanager
@@ -157,7 +159,21 @@ def _save_tokenizer(model_dir: Path, target: Path) -> None:
 
 
 def export_onnx(model_dir: Path, folder: Path, quantized: bool = True) -> Path:
-    """Export the model in model_dir into folder (tokenizer, settings, model) and return the model file."""
+    """Export the model in model_dir into folder (tokenizer, settings, model) and return the model file.
+
+    The export runs in a fresh interpreter: torch's tracer hangs (seen with torch 2.13) once usearch
+    is loaded in the same process, and a one-time step this heavy is better kept apart anyway.
+    """
+    command = [sys.executable, "-m", "paperfeed.search.onnx_export", str(model_dir), str(folder),
+               "int8" if quantized else "fp32"]
+    finished = subprocess.run(command, capture_output=True, text=True)
+    if finished.returncode != 0:
+        lines = [line for line in finished.stderr.splitlines() if line.strip()]
+        raise InvalidInput(f"exporting {model_dir} to ONNX failed: {lines[-1] if lines else 'no message'}")
+    return model_file(folder, quantized)
+
+
+def _export_here(model_dir: Path, folder: Path, quantized: bool = True) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     log.info("exporting %s to ONNX (%s), once; later runs reuse %s", model_dir, "int8" if quantized else "fp32", folder)
     try:
@@ -181,3 +197,10 @@ def export_onnx(model_dir: Path, folder: Path, quantized: bool = True) -> Path:
             "or set PAPERFEED_EMBEDDING_BACKEND=torch"
         ) from exc
     return model_file(folder, quantized)
+
+
+if __name__ == "__main__":  # python -m paperfeed.search.onnx_export MODEL_DIR FOLDER int8|fp32
+    try:
+        _export_here(Path(sys.argv[1]), Path(sys.argv[2]), quantized=sys.argv[3] == "int8")
+    except InvalidInput as exc:
+        sys.exit(str(exc))

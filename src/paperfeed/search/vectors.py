@@ -23,6 +23,10 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
+
+# onnxruntime must be loaded before usearch: importing onnxruntime after usearch crashes the
+# process (segfault; seen with onnxruntime 1.32, usearch 2.26, numkong 7.8).
+import onnxruntime  # noqa: F401, I001
 from usearch.index import Index
 from usearch.index import search as brute_force
 

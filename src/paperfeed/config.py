@@ -47,7 +47,7 @@ class Settings(BaseSettings):
     embedding_backend: str = Field("onnx", description="onnx (int8, fast on CPU) or torch (sentence-transformers).")
     embedding_max_tokens: int = Field(256, description="Tokens of title + abstract the model reads.")
     fusion_method: str = Field("score", description="How the two legs are fused: score (weighted, min-max) or rrf.")
-    fusion_keyword_weight: float = Field(0.4, ge=0.0, le=1.0, description="Weight of BM25; semantic gets the rest.")
+    fusion_keyword_weight: float = Field(0.5, ge=0.0, le=1.0, description="Weight of BM25; semantic gets the rest.")
 
     @property
     def resolved_models_dir(self) -> Path:

@@ -18,8 +18,8 @@ from paperfeed.search.base import Ranked
 
 @dataclass(frozen=True, slots=True)
 class FusionWeights:
-    keyword: float = 0.4
-    semantic: float = 0.6
+    keyword: float = 0.5  # tuned on SciFact train (bench/quality.py --tune)
+    semantic: float = 0.5
     method: str = "score"  # "score" or "rrf"
     rrf_k: int = 60
 

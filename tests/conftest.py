@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import onnxruntime  # noqa: F401  (before anything loads usearch: the other order segfaults; see search/vectors.py)
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent

@@ -184,6 +184,19 @@ class KeywordIndex:
         ids = searcher.fast_field_values("paper_id", [address for _, address in hits])
         return np.sort(np.array(ids, dtype=np.int64))
 
+    def filter_ids(self, ids: Iterable[int], filters: Filters) -> set[int]:
+        """Which of these (few) papers pass `filters`: cheaper than matching_ids() for a broad filter."""
+        candidates = [int(i) for i in ids]
+        filter_query = self._filter_query(filters)
+        if not candidates or filter_query is None:
+            return set(candidates)
+        query = Query.boolean_query(
+            [(Occur.Must, Query.term_set_query(self._schema, "paper_id", candidates)), (Occur.Must, filter_query)]
+        )
+        searcher = self._index.searcher()
+        hits = searcher.search(query, len(candidates), count=False).hits
+        return set(searcher.fast_field_values("paper_id", [address for _, address in hits]))
+
     def search(self, query: ParsedQuery, filters: Filters, limit: int, *, sort: str = "relevance") -> Ranked:
         """Best BM25 matches passing `filters`, or with sort='date' the newest matches (then the score is the
         day, as days since 1970-01-01). An empty query lists the filtered papers newest first."""

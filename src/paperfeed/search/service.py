@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -31,6 +32,9 @@ log = logging.getLogger(__name__)
 
 MAX_LIMIT = 100
 MAX_OFFSET = 1_000
+OVERSAMPLE = 5  # filtered semantic leg: neighbours looked at per result wanted, before the exact fallback
+RELOAD_CHECK_S = 10.0  # how often a long-lived service looks for a newer vector index file
+COVERAGE_TTL_S = 30.0  # how long the count behind "semantic index N% ready" is reused
 NO_FILTERS = Filters()
 
 
@@ -86,15 +90,35 @@ class SearchService:
             method=settings.fusion_method,
         )
         self._lock = threading.Lock()
+        self._paper_count: tuple[int, float] | None = None
+        self._vector_path = None
 
     @classmethod
     def open(cls, settings: Settings, engine: sa.Engine) -> SearchService:
         from paperfeed.search.keyword import KeywordIndex
-        from paperfeed.search.vectors import load_vector_index
 
         paths = IndexPaths(settings.data_dir / "index")
-        vectors = load_vector_index(paths.vectors(model_slug(settings.embedding_model)))
-        return cls(settings, engine, KeywordIndex.open(paths.keyword), vectors=vectors)
+        service = cls(settings, engine, KeywordIndex.open(paths.keyword))
+        service.follow_vector_file(paths.vectors(model_slug(settings.embedding_model)))
+        return service
+
+    def follow_vector_file(self, path) -> None:
+        """Serve the vector index saved at `path`, and pick up newer saves (background embedding)."""
+        self._vector_path, self._vector_mtime, self._checked_at = path, None, 0.0
+        self._reload_vectors_if_newer()
+
+    def _reload_vectors_if_newer(self) -> None:
+        if self._vector_path is None or time.monotonic() - self._checked_at < RELOAD_CHECK_S:
+            return
+        from paperfeed.search.vectors import load_vector_index
+
+        self._checked_at = time.monotonic()
+        try:
+            mtime = self._vector_path.stat().st_mtime
+        except FileNotFoundError:
+            return
+        if mtime != self._vector_mtime:  # saves are atomic renames: a whole new file or the old one
+            self.vectors, self._vector_mtime = load_vector_index(self._vector_path), mtime
 
     @property
     def embedder(self):
@@ -110,16 +134,30 @@ class SearchService:
             return self._embedder
 
     def semantic_coverage(self) -> float:
-        with self.engine.connect() as conn:
-            total = documents.count_papers(conn)
+        now = time.monotonic()
+        if self._paper_count is None or now - self._paper_count[1] > COVERAGE_TTL_S:
+            with self.engine.connect() as conn:  # COUNT(*) scans: not on every query
+                self._paper_count = (documents.count_papers(conn), now)
+        total = self._paper_count[0]
         ready = len(self.vectors) if self.vectors is not None else 0
         return min(1.0, ready / total) if total else 0.0
 
     def _semantic_leg(self, text: str, filters: Filters, depth: int) -> Ranked:
+        self._reload_vectors_if_newer()
         if self.vectors is None or not len(self.vectors) or not text:
             return []
-        allowed = self.keyword.matching_ids(filters) if filters.active else None
-        return self.vectors.search(self.embedder.embed_query(text), depth, allowed_ids=allowed)
+        query = self.embedder.embed_query(text)
+        if not filters.active:
+            return self.vectors.search(query, depth)
+        # Most filters keep a good share of the papers: look a few times deeper without the filter
+        # and keep the neighbours that pass it. Only when too few pass (a narrow filter) search
+        # exactly within the whole filtered set, which costs more the broader the filter is.
+        nearest = self.vectors.search(query, OVERSAMPLE * depth)
+        passing = self.keyword.filter_ids([pid for pid, _ in nearest], filters)
+        kept = [(pid, score) for pid, score in nearest if pid in passing]
+        if len(kept) >= depth or len(nearest) < OVERSAMPLE * depth:
+            return kept[:depth]
+        return self.vectors.search(query, depth, allowed_ids=self.keyword.matching_ids(filters))
 
     def _rank(self, parsed: ParsedQuery, filters: Filters, depth: int) -> Ranked:
         keyword = self.keyword.search(parsed, filters, depth)

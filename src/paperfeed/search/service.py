@@ -167,10 +167,17 @@ class SearchService:
         return fuse(keyword, semantic, self.weights) if semantic else keyword
 
     def _fetch(self, ranked: Ranked, filters: Filters, offset: int, limit: int) -> tuple[list[Hit], bool]:
-        """Rows for ranked ids, dropping any the store says fail the filters (a stale index)."""
+        """Rows for the ranked ids of the page (and one more, to tell if another page exists), dropping any
+        the store says fail the filters (a stale index); reads further down the ranking only if it must."""
+        wanted = offset + limit + 1
+        kept: list[Hit] = []
+        start = 0
         with self.engine.connect() as conn:
-            rows = documents.papers_by_ids(conn, [pid for pid, _ in ranked])
-        kept = [Hit(rows[pid], score) for pid, score in ranked if pid in rows and passes(rows[pid], filters)]
+            while len(kept) < wanted and start < len(ranked):
+                chunk = ranked[start:start + max(wanted - len(kept), 20)]
+                start += len(chunk)
+                rows = documents.papers_by_ids(conn, [pid for pid, _ in chunk])
+                kept += [Hit(rows[pid], score) for pid, score in chunk if pid in rows and passes(rows[pid], filters)]
         return kept[offset:offset + limit], len(kept) > offset + limit
 
     def search(self, text: str, filters: Filters = NO_FILTERS, *, limit: int = 20, offset: int = 0,

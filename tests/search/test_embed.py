@@ -69,19 +69,23 @@ def test_order_is_kept_although_batches_are_sorted_by_length(cache_dir, onnx_emb
     small_batches = load_embedder("all-MiniLM-L6-v2", backend="onnx", cache_dir=cache_dir)
     small_batches.batch_size = 2  # several batches, each re-ordered by length
     together = small_batches.embed_documents(TEXTS)
-    one_by_one = np.stack([onnx_embedder.embed_query(text) for text in TEXTS])
+    one_by_one = np.vstack([onnx_embedder.embed_documents([text]) for text in TEXTS])
     similarity = together @ one_by_one.T
     assert (similarity.argmax(axis=1) == np.arange(len(TEXTS))).all()
     # int8 activations are scaled per batch, so the company a text keeps moves it a little
-    assert similarity.diagonal().min() > 0.99
+    assert similarity.diagonal().min() > 0.98
 
 
 def test_onnx_embeddings_match_sentence_transformers(cache_dir, torch_embedder, onnx_embedder, abstracts):
     reference = torch_embedder.embed_documents(abstracts)
     exact = load_embedder("all-MiniLM-L6-v2", backend="onnx-fp32", cache_dir=cache_dir)
     assert (exact.embed_documents(abstracts) * reference).sum(axis=1).min() > 0.9999  # pooling is the same
+    real = len(abstracts) - 2  # the last two are "Short." and "": int8 moves tiny texts most
     cosine = (onnx_embedder.embed_documents(abstracts) * reference).sum(axis=1)
-    assert cosine.mean() > 0.99 and cosine.min() > 0.98
+    assert cosine[:real].mean() > 0.99 and cosine[:real].min() > 0.985 and cosine.min() > 0.95
+    # queries take the fp32 graph: the same as the original, however short
+    queries = np.stack([onnx_embedder.embed_query(text) for text in [*abstracts[-2:], PROTEIN]])
+    assert (queries * torch_embedder.embed_documents([*abstracts[-2:], PROTEIN])).sum(axis=1).min() > 0.9999
 
 
 def test_text_past_max_tokens_is_not_read(cache_dir):
@@ -93,8 +97,8 @@ def test_text_past_max_tokens_is_not_read(cache_dir):
 
 def test_the_export_is_made_once_and_reused(cache_dir, onnx_embedder, monkeypatch):
     folder = next(p for p in cache_dir.iterdir() if p.is_dir())
-    model = onnx_export.model_file(folder, quantized=True)
-    written_at = model.stat().st_mtime_ns
+    models = [onnx_export.model_file(folder, quantized) for quantized in (True, False)]
+    written_at = [model.stat().st_mtime_ns for model in models]
 
     def no_second_export(*_args, **_kwargs):
         raise AssertionError("exported again")
@@ -102,7 +106,7 @@ def test_the_export_is_made_once_and_reused(cache_dir, onnx_embedder, monkeypatc
     monkeypatch.setattr(onnx_export, "export_onnx", no_second_export)
     again = load_embedder("all-MiniLM-L6-v2", backend="onnx", cache_dir=cache_dir)
     assert isinstance(again, OnnxEmbedder)
-    assert model.stat().st_mtime_ns == written_at
+    assert [model.stat().st_mtime_ns for model in models] == written_at
     assert not [p for p in folder.iterdir() if p.name.startswith(".")]  # no temporary leftovers
 
 

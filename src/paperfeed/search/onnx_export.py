@@ -1,10 +1,11 @@
-"""Turning a sentence-transformers model folder into a fast ONNX file, once, kept in a cache folder.
+"""Turning a sentence-transformers model folder into fast ONNX files, once, kept in a cache folder.
 
 The export runs torch once (attention implemented "eager" so onnxruntime can fuse it into one
-operator), fuses the BERT graph, and quantizes the weights to int8 per output channel. Per-channel
-matters: per-tensor int8 moved MiniLM's embeddings to a mean cosine of 0.93 with the original,
-per-channel keeps it at 0.99+ at no cost in speed. Everything is written to a temporary name and
-renamed, the model file last, so its presence means the export is complete.
+operator), fuses the BERT graph, and writes it twice: as is (fp32, for queries) and with weights
+quantized to int8 per output channel (for documents). Per-channel matters: per-tensor int8 moved
+MiniLM's embeddings to a mean cosine of 0.93 with the original, per-channel keeps it at 0.99+ at
+no cost in speed. Everything is written to a temporary name and renamed, the int8 model last, so
+its presence means the export is complete.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from paperfeed.errors import InvalidInput
 
 log = logging.getLogger(__name__)
 
-EXPORT_FORMAT = 1  # bump to make every cached export stale
+EXPORT_FORMAT = 2  # bump to make every cached export stale
 TOKENIZER_FILE = "tokenizer.json"
 META_FILE = "embedder.json"
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
@@ -42,8 +43,8 @@ def read_meta(folder: Path) -> dict | None:
     return meta if meta.get("format") == EXPORT_FORMAT else None
 
 
-def export_is_ready(folder: Path, quantized: bool) -> bool:
-    return model_file(folder, quantized).exists() and read_meta(folder) is not None
+def export_is_ready(folder: Path) -> bool:
+    return model_file(folder, True).exists() and model_file(folder, False).exists() and read_meta(folder) is not None
 
 
 def pooling_mode(model_dir: Path) -> str:
@@ -158,24 +159,22 @@ def _save_tokenizer(model_dir: Path, target: Path) -> None:
     AutoTokenizer.from_pretrained(model_dir).backend_tokenizer.save(str(target))
 
 
-def export_onnx(model_dir: Path, folder: Path, quantized: bool = True) -> Path:
-    """Export the model in model_dir into folder (tokenizer, settings, model) and return the model file.
+def export_onnx(model_dir: Path, folder: Path) -> None:
+    """Export the model in model_dir into folder: tokenizer, settings, fp32 and int8 models.
 
     The export runs in a fresh interpreter: torch's tracer hangs (seen with torch 2.13) once usearch
     is loaded in the same process, and a one-time step this heavy is better kept apart anyway.
     """
-    command = [sys.executable, "-m", "paperfeed.search.onnx_export", str(model_dir), str(folder),
-               "int8" if quantized else "fp32"]
+    command = [sys.executable, "-m", "paperfeed.search.onnx_export", str(model_dir), str(folder)]
     finished = subprocess.run(command, capture_output=True, text=True)
     if finished.returncode != 0:
         lines = [line for line in finished.stderr.splitlines() if line.strip()]
         raise InvalidInput(f"exporting {model_dir} to ONNX failed: {lines[-1] if lines else 'no message'}")
-    return model_file(folder, quantized)
 
 
-def _export_here(model_dir: Path, folder: Path, quantized: bool = True) -> Path:
+def _export_here(model_dir: Path, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    log.info("exporting %s to ONNX (%s), once; later runs reuse %s", model_dir, "int8" if quantized else "fp32", folder)
+    log.info("exporting %s to ONNX, once; later runs reuse %s", model_dir, folder)
     try:
         with tempfile.TemporaryDirectory(dir=folder, prefix=".export-") as scratch:
             raw, fused = Path(scratch) / "raw.onnx", Path(scratch) / "fused.onnx"
@@ -187,20 +186,17 @@ def _export_here(model_dir: Path, folder: Path, quantized: bool = True) -> Path:
                 "max_tokens": model_max_tokens(model_dir),
             }
             _write_atomically(folder / META_FILE, lambda path: path.write_text(json.dumps(meta, indent=2)))
-            if quantized:
-                _write_atomically(model_file(folder, True), lambda path: _quantize(fused, path))
-            else:
-                _write_atomically(model_file(folder, False), lambda path: shutil.copyfile(fused, path))
+            _write_atomically(model_file(folder, False), lambda path: shutil.copyfile(fused, path))
+            _write_atomically(model_file(folder, True), lambda path: _quantize(fused, path))
     except ImportError as exc:
         raise InvalidInput(
             f"exporting to ONNX needs torch, transformers and onnx ({exc.name} is missing); "
             "or set PAPERFEED_EMBEDDING_BACKEND=torch"
         ) from exc
-    return model_file(folder, quantized)
 
 
-if __name__ == "__main__":  # python -m paperfeed.search.onnx_export MODEL_DIR FOLDER int8|fp32
+if __name__ == "__main__":  # python -m paperfeed.search.onnx_export MODEL_DIR FOLDER
     try:
-        _export_here(Path(sys.argv[1]), Path(sys.argv[2]), quantized=sys.argv[3] == "int8")
+        _export_here(Path(sys.argv[1]), Path(sys.argv[2]))
     except InvalidInput as exc:
         sys.exit(str(exc))

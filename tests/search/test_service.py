@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from conftest import make_record
 
+from conftest import make_record
 from paperfeed.config import Settings
 from paperfeed.db.papers import upsert_papers
 from paperfeed.errors import InvalidInput, NotFound

@@ -3,11 +3,12 @@
 Vectors: ~20K real arXiv abstracts embedded once (cached), then as many more as asked made from
 them: each a real vector mixed with up to 30% of another plus noise (cosine ~0.9 to its source),
 renormalized. Random unit vectors would be a poor stand-in (no neighbourhood structure); these keep
-the real ones' directions, but their clusters are tighter than real papers', so read the recall as
-indicative. Queries are titles of other papers. Truth: exact float32 scores over everything.
+the real ones' directions, but each real vector gets ~50 close copies at 1M, far tighter clusters
+than real papers form, so recall there is a pessimistic figure. `--sizes 20000` uses only the real
+vectors. Queries are titles of other papers. Truth: exact float32 scores over everything.
 The HNSW index is served the way paperfeed serves it: saved, then memory-mapped read-only.
 
-    python bench/vector_recall.py                            # 200K and 1M, i8, M=16 and 32
+    python bench/vector_recall.py                            # 200K and 1M, f16 and i8, M=16 and 32
     python bench/vector_recall.py --sizes 200000 --connectivity 16 --json
 """
 
@@ -170,7 +171,7 @@ def main() -> None:
     parser.add_argument("--base", type=int, default=20_000, help="real abstracts embedded")
     parser.add_argument("--queries", type=int, default=500)
     parser.add_argument("--latency-queries", type=int, default=200, help="queries for the slower exact timings")
-    parser.add_argument("--dtypes", nargs="+", default=["i8"])
+    parser.add_argument("--dtypes", nargs="+", default=["f16", "i8"])
     parser.add_argument("--connectivity", type=int, nargs="+", default=[16, 32])
     parser.add_argument("--expansion-search", type=int, nargs="+", default=[64, 128, 256])
     parser.add_argument("--filters", type=int, nargs="*", default=[1_000, 20_000, 100_000],

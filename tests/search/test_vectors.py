@@ -68,7 +68,7 @@ def test_allowed_ids_restrict_results_exactly_and_never_leak(kind, exact_below):
         assert len(found) == 10
         if kind == "exact":
             assert [pid for pid, _ in found] == true_top(rows, ids, query, 10, allowed)
-        elif exact_below > len(allowed):  # scored exactly, on int8 copies: only near-ties may swap
+        elif exact_below > len(allowed):  # scored exactly, on stored copies: only near-ties may swap
             tenth_best = float(rows[np.searchsorted(ids, true_top(rows, ids, query, 10, allowed)[-1])] @ query)
             assert all(rows[np.searchsorted(ids, pid)] @ query >= tenth_best - 0.02 for pid, _ in found)
 

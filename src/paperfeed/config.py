@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SAMPLE = Path("../shared/data/arxiv/papers.jsonl.gz")
@@ -48,6 +48,19 @@ class Settings(BaseSettings):
     embedding_max_tokens: int = Field(256, description="Tokens of title + abstract the model reads.")
     fusion_method: str = Field("score", description="How the two legs are fused: score (weighted, min-max) or rrf.")
     fusion_keyword_weight: float = Field(0.5, ge=0.0, le=1.0, description="Weight of BM25; semantic gets the rest.")
+
+    environment: str = Field(
+        "development", pattern="^(development|production)$",
+        description="development or production; production refuses to start without a real secret key.",
+    )
+    secret_key: SecretStr | None = Field(
+        None, description="Signs session cookies, CSRF tokens and links in mails; at least 32 characters.",
+    )
+    web_host: str = Field("127.0.0.1", description="Address `paperfeed serve` listens on.")
+    web_port: int = Field(8000, ge=1, le=65535, description="Port `paperfeed serve` listens on.")
+    base_url: str = Field(
+        "http://127.0.0.1:8000", description="The site's public address, for links in feeds and mails.",
+    )
 
     @property
     def resolved_models_dir(self) -> Path:

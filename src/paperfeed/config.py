@@ -62,6 +62,30 @@ class Settings(BaseSettings):
         "http://127.0.0.1:8000", description="The site's public address, for links in feeds and mails.",
     )
 
+    # Mail (digests and confirmation mails); see README "Digests".
+    smtp_host: str | None = Field(None, description="SMTP server; unset: no mail is sent (the CLI prints links).")
+    smtp_port: int = Field(587, ge=1, le=65535, description="SMTP port: 587 for starttls, 465 for tls, 25 for none.")
+    smtp_security: str = Field("starttls", pattern="^(starttls|tls|none)$", description="starttls, tls or none.")
+    smtp_username: str | None = Field(None, description="SMTP login; unset: no AUTH.")
+    smtp_password: SecretStr | None = Field(None, description="SMTP password.")
+    smtp_timeout_s: float = Field(30.0, gt=0, description="Seconds to wait for the SMTP server.")
+    mail_from: str = Field("paperfeed <paperfeed@localhost>", description="From: of every mail (and bounce address).")
+    mail_unsubscribe_to: str | None = Field(
+        None, description="Mailbox named in List-Unsubscribe's mailto: link; default the mail_from address.",
+    )
+    digest_hour: int = Field(7, ge=0, le=23, description="Local hour (subscriber's time zone) digests go out from.")
+    digest_weekday: str = Field(
+        "monday", pattern="^(monday|tuesday|wednesday|thursday|friday|saturday|sunday)$",
+        description="Day weekly digests go out.",
+    )
+    digest_timezone: str = Field("UTC", description="Time zone of a subscriber who names none (IANA name).")
+    digest_max_papers: int = Field(20, ge=1, le=200, description="Most papers in one digest.")
+    digest_trending_papers: int = Field(5, ge=0, le=50, description="Trending papers in each digest (of the max).")
+    digest_query_papers: int = Field(5, ge=1, le=50, description="Most papers one saved query adds to a digest.")
+    digest_send_retries: int = Field(3, ge=0, le=10, description="Retries of one message on 4xx/connection errors.")
+    digest_retry_delay_s: float = Field(2.0, ge=0, description="First retry pause; doubles on each retry.")
+    digest_confirm_hours: int = Field(48, ge=1, description="How long a confirmation link stays valid.")
+
     @property
     def resolved_models_dir(self) -> Path:
         return self.models_dir or self.data_dir / "models"

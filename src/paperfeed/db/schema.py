@@ -107,3 +107,63 @@ checkpoints = sa.Table(
     sa.Column("state", sa.JSON, nullable=False),
     sa.Column("updated_at", UTCDateTime(), nullable=False),
 )
+
+# Digest subscribers: one per address. status: pending (until the confirmation link is followed),
+# active, unsubscribed or bouncing (a permanent SMTP failure; nothing more is sent).
+subscribers = sa.Table(
+    "subscribers",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("email", sa.String(320), nullable=False, unique=True),
+    sa.Column("frequency", sa.String(16), nullable=False),  # daily, weekly
+    sa.Column("timezone", sa.String(64), nullable=False),  # IANA name
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("confirmation_sent_at", UTCDateTime()),
+    sa.Column("confirmed_at", UTCDateTime()),
+    sa.Column("unsubscribed_at", UTCDateTime()),
+    sa.Column("bounced_at", UTCDateTime()),
+    sa.Column("bounce_reason", sa.Text),
+    sa.Index("ix_subscribers_status", "status"),
+)
+
+# What a subscriber follows: kind is category, query or author.
+subscriber_interests = sa.Table(
+    "subscriber_interests",
+    metadata,
+    sa.Column("subscriber_id", sa.Integer, sa.ForeignKey("subscribers.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("kind", sa.String(16), primary_key=True),
+    sa.Column("value", sa.String(300), primary_key=True),
+)
+
+# One digest per subscriber and period ("daily:2026-11-23", "weekly:2026-W48"), written with its papers
+# before it is sent. status: pending, sent, empty (nothing new), failed (bounced) or expired.
+digests = sa.Table(
+    "digests",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("subscriber_id", sa.Integer, sa.ForeignKey("subscribers.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("period", sa.String(32), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("message_id", sa.String(255), nullable=False, unique=True),  # the same on every attempt
+    sa.Column("paper_count", sa.Integer, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_error", sa.Text),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("sent_at", UTCDateTime()),
+    sa.UniqueConstraint("subscriber_id", "period", name="uq_digests_subscriber_period"),
+    sa.Index("ix_digests_status", "status"),
+)
+
+# The papers of each digest, with why they are there. The primary key is (subscriber, paper):
+# a paper goes into at most one digest of a subscriber, ever.
+digest_papers = sa.Table(
+    "digest_papers",
+    metadata,
+    sa.Column("subscriber_id", sa.Integer, sa.ForeignKey("subscribers.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("paper_id", sa.Integer, sa.ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("digest_id", sa.Integer, sa.ForeignKey("digests.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("position", sa.SmallInteger, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Index("ix_digest_papers_digest_id", "digest_id"),
+)

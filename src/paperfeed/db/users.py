@@ -1,0 +1,81 @@
+"""User accounts: creating them and looking them up by id or email for sign-in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from paperfeed.db.dialect import insert_or_ignore
+from paperfeed.db.schema import users
+from paperfeed.errors import InvalidInput
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """A signed-in person as the web pages see them: never carries the password hash."""
+
+    id: int
+    email: str
+    username: str | None = None
+
+    @property
+    def display_name(self) -> str:
+        """The name shown on what they submit: their username, else their email."""
+        return self.username or self.email
+
+
+@dataclass(frozen=True, slots=True)
+class Login:
+    """A user with the password hash to check a sign-in against."""
+
+    user: User
+    password_hash: str | None
+
+
+def normalize_email(email: str) -> str:
+    """Emails are stored and compared lower-cased, so 'Ada@Example.org' and 'ada@example.org' are one account."""
+    return email.strip().lower()
+
+
+def create_user(conn: sa.Connection, email: str, username: str | None = None, password_hash: str | None = None) -> int:
+    """The new user's id; InvalidInput when the email or the name is taken.
+
+    ON CONFLICT DO NOTHING rather than a SAVEPOINT: with pysqlite, a SAVEPOINT that opens the
+    transaction commits it on RELEASE, so the caller's rollback would not undo the new user.
+    """
+    statement = insert_or_ignore(conn, users).values(
+        email=normalize_email(email), username=username, password_hash=password_hash,
+        created_at=datetime.now(UTC),
+    ).returning(users.c.id)
+    user_id = conn.execute(statement).scalar_one_or_none()
+    if user_id is None:
+        raise InvalidInput(f"a user with email {email!r} or name {username!r} exists already")
+    return user_id
+
+
+def get_user(conn: sa.Connection, user_id: int) -> User | None:
+    row = conn.execute(
+        sa.select(users.c.id, users.c.email, users.c.username).where(users.c.id == user_id)
+    ).first()
+    return User(row.id, row.email, row.username) if row else None
+
+
+def find_login(conn: sa.Connection, email: str) -> Login | None:
+    row = conn.execute(sa.select(users).where(users.c.email == normalize_email(email))).first()
+    return Login(User(row.id, row.email, row.username), row.password_hash) if row else None
+
+
+def email_taken(conn: sa.Connection, email: str) -> bool:
+    return conn.execute(sa.select(users.c.id).where(users.c.email == normalize_email(email))).first() is not None
+
+
+def username_taken(conn: sa.Connection, username: str) -> bool:
+    """Case-insensitively, so nobody can pass for 'Ada' by signing up as 'ada'."""
+    taken = sa.select(users.c.id).where(sa.func.lower(users.c.username) == username.lower())
+    return conn.execute(taken).first() is not None
+
+
+def set_password_hash(conn: sa.Connection, user_id: int, password_hash: str) -> None:
+    conn.execute(users.update().where(users.c.id == user_id).values(password_hash=password_hash))

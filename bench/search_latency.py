@@ -11,6 +11,7 @@ clustered data is not identical to real embeddings for HNSW recall (see bench/ve
 
     python bench/search_latency.py                      # 100K and 1M (about 20-30 minutes on 2 cores)
     python bench/search_latency.py --sizes 100000 --json
+    python bench/search_latency.py --keep /tmp/lat        # keep the built stores; a rerun reuses them
 """
 
 from __future__ import annotations
@@ -185,6 +186,7 @@ def main() -> None:
     parser.add_argument("--file", type=Path, default=DEFAULT_FILE)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--real-sample", type=int, default=3000, help="real abstracts embedded for the vectors")
+    parser.add_argument("--keep", type=Path, help="build into DIR/<size> and keep it; reuse what is there")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if not args.file.exists():
@@ -192,9 +194,16 @@ def main() -> None:
     results = []
     context = multiprocessing.get_context("spawn")
     for size in args.sizes:
-        folder = Path(tempfile.mkdtemp(prefix="paperfeed-latency-"))
+        folder = args.keep / str(size) if args.keep else Path(tempfile.mkdtemp(prefix="paperfeed-latency-"))
+        built = folder / "built.json"
         try:
-            figures = build(size, folder, args.file, args.real_sample)
+            if built.exists():
+                figures = json.loads(built.read_text())
+            else:
+                shutil.rmtree(folder, ignore_errors=True)
+                folder.mkdir(parents=True)
+                figures = build(size, folder, args.file, args.real_sample)
+                built.write_text(json.dumps(figures))
             queue = context.Queue()
             process = context.Process(target=serve, args=(str(folder), str(args.file), args.queries, queue))
             process.start()
@@ -204,7 +213,8 @@ def main() -> None:
             _log(f"[{size:,}] p50 {figures['p50_ms']:.1f} ms, p99 {figures['p99_ms']:.1f} ms, "
                  f"RSS {figures['serving_rss_mb']:.0f} MB")
         finally:
-            shutil.rmtree(folder, ignore_errors=True)
+            if not args.keep:
+                shutil.rmtree(folder, ignore_errors=True)
     if args.json:
         print(json.dumps(results, indent=2))
         return

@@ -133,3 +133,26 @@ def test_a_folder_without_a_model_is_refused(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(InvalidInput, match="no model"):
         load_embedder(str(tmp_path / "empty"), cache_dir=tmp_path)
+
+
+def test_openvino_backend_calibrates_once_and_agrees_with_the_original(cache_dir, torch_embedder, abstracts):
+    from paperfeed.search import openvino_embed
+
+    pytest.importorskip("openvino")
+    embedder = load_embedder("all-MiniLM-L6-v2", backend="openvino", cache_dir=cache_dir)
+    vectors = embedder.embed_documents(abstracts)  # the first documents calibrate the int8 model
+    real = len(abstracts) - 2
+    cosine = (vectors * torch_embedder.embed_documents(abstracts)).sum(axis=1)
+    assert cosine[:real].mean() > 0.98 and cosine.min() > 0.9
+    query = embedder.embed_query(PROTEIN)  # the fp32 graph in bf16: as good as the original
+    assert query @ torch_embedder.embed_query(PROTEIN) > 0.999
+    scores = embedder.embed_documents(TEXTS[:3]) @ query
+    assert scores[0] > 0.5 > scores[1]
+
+    folder = next(p for p in cache_dir.iterdir() if p.is_dir())
+    int8 = folder / openvino_embed.INT8_FILE
+    written_at = int8.stat().st_mtime_ns
+    again = load_embedder("all-MiniLM-L6-v2", backend="openvino", cache_dir=cache_dir)
+    assert np.allclose(again.embed_documents(abstracts[:3]), vectors[:3], atol=1e-3)
+    assert int8.stat().st_mtime_ns == written_at  # kept, not calibrated again
+    assert not [p for p in folder.iterdir() if p.name.startswith(".")]

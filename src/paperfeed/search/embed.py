@@ -29,7 +29,7 @@ from paperfeed.search import onnx_export
 
 log = logging.getLogger(__name__)
 
-BACKENDS = ("onnx", "onnx-fp32", "torch")
+BACKENDS = ("openvino", "onnx", "onnx-fp32", "torch")
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 DEFAULT_MAX_TOKENS = 256
 BATCH_SIZE = 32
@@ -52,6 +52,14 @@ class Embedder(Protocol):
 def normalize_rows(vectors: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return (vectors / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
+
+
+def pool(hidden: np.ndarray, mask: np.ndarray, pooling: str) -> np.ndarray:
+    """One vector per text from the token vectors: the CLS token's, or the mean over real tokens."""
+    if pooling == "cls":
+        return hidden[:, 0]
+    weights = mask.astype(np.float32)
+    return np.matmul(weights[:, None, :], hidden)[:, 0] / weights.sum(axis=1, keepdims=True)
 
 
 def length_batches(lengths: Sequence[int], batch_size: int, sort: bool = True) -> list[np.ndarray]:
@@ -106,10 +114,7 @@ class OnnxEmbedder:
         feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
         inputs = {i.name for i in session.get_inputs()}
         hidden = session.run(None, {k: v for k, v in feed.items() if k in inputs})[0]
-        if self.pooling == "cls":
-            return hidden[:, 0]
-        weights = mask.astype(np.float32)
-        return np.matmul(weights[:, None, :], hidden)[:, 0] / weights.sum(axis=1, keepdims=True)
+        return pool(hidden, mask, self.pooling)
 
     def _embed(self, texts: Sequence[str], purpose: str) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
@@ -216,6 +221,15 @@ def load_embedder(model: str = DEFAULT_MODEL, backend: str = "onnx", *, cache_di
     folder = Path(cache_dir) / cache_slug(model, model_dir)
     if not onnx_export.export_is_ready(folder):
         onnx_export.export_onnx(model_dir, folder)
+    if backend == "openvino":
+        try:
+            from paperfeed.search.openvino_embed import OpenVinoEmbedder
+
+            return OpenVinoEmbedder(folder, name=name, max_tokens=max_tokens, threads=threads,
+                                    sort_by_length=sort_by_length)
+        except ImportError as exc:
+            raise InvalidInput(f"the openvino backend needs openvino and nncf ({exc.name} is missing); "
+                               "or set PAPERFEED_EMBEDDING_BACKEND=onnx") from exc
     try:
         return OnnxEmbedder(folder, name=name, quantized=quantized, max_tokens=max_tokens, threads=threads,
                             sort_by_length=sort_by_length)

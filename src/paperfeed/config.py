@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     base_url: str = Field(
         "http://127.0.0.1:8000", description="The site's public address, for links in feeds and mails.",
     )
+    rate_limits: bool = Field(
+        True, description="Limit sign-ins, sign-ups, votes and submissions per address and account; "
+        "off only for load tests.",
+    )
 
     # Mail (digests and confirmation mails); see README "Digests".
     smtp_host: str | None = Field(None, description="SMTP server; unset: no mail is sent (the CLI prints links).")

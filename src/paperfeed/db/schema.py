@@ -164,6 +164,7 @@ digest_papers = sa.Table(
     sa.Column("paper_id", sa.Integer, sa.ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("digest_id", sa.Integer, sa.ForeignKey("digests.id", ondelete="CASCADE"), nullable=False),
     sa.Column("position", sa.SmallInteger, nullable=False),
-    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("section", sa.String(16), nullable=False),  # interests or trending
+    sa.Column("reason", sa.Text, nullable=False),  # "matches your query 'x'; new in cs.CL"
     sa.Index("ix_digest_papers_digest_id", "digest_id"),
 )

@@ -61,6 +61,7 @@ def upgrade() -> None:
         sa.Column("paper_id", sa.Integer, sa.ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
         sa.Column("digest_id", sa.Integer, sa.ForeignKey("digests.id", ondelete="CASCADE"), nullable=False),
         sa.Column("position", sa.SmallInteger, nullable=False),
+        sa.Column("section", sa.String(16), nullable=False),
         sa.Column("reason", sa.Text, nullable=False),
     )
     op.create_index("ix_digest_papers_digest_id", "digest_papers", ["digest_id"])

@@ -1,0 +1,91 @@
+"""The rules a subscription request must satisfy. Pure: raw form, API or CLI input in, a
+SubscriptionRequest (or one clear InvalidInput) out."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from email_validator import EmailNotValidError, validate_email
+
+from paperfeed.digest.base import FREQUENCIES, Interest, SubscriptionRequest
+from paperfeed.errors import InvalidInput
+
+MAX_INTERESTS = 30
+MAX_QUERY_CHARS = 200
+MAX_AUTHOR_CHARS = 100
+# arXiv categories and whole archives: cs, cs.CL, math.AG, hep-th, astro-ph.CO, cond-mat.mes-hall
+_CATEGORY = re.compile(r"^[a-z][a-z-]{0,20}(\.[A-Za-z][A-Za-z-]{0,20})?$")
+
+
+def normalize_email(text: str) -> str:
+    """The address in its normalized form, or InvalidInput saying what is wrong. No DNS lookups:
+    a subscription form must not hang on a slow resolver, and the confirmation mail is the real test."""
+    try:
+        # Lower-cased as a whole (like users.email): one subscription per mailbox, whatever the spelling.
+        return validate_email((text or "").strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise InvalidInput(f"{text!r} is not a valid email address: {exc}") from None
+
+
+@functools.cache
+def _known_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def check_timezone(name: str) -> str:
+    name = (name or "").strip()
+    try:
+        if name in _known_zones() or name == "UTC":
+            ZoneInfo(name)
+            return name
+    except (ZoneInfoNotFoundError, ValueError):
+        pass
+    raise InvalidInput(f"unknown time zone {name!r}: use an IANA name such as Europe/Paris or America/New_York")
+
+
+def _one_line(text: str) -> str:
+    return " ".join((text or "").split())
+
+
+def normalize_category(text: str) -> str:
+    """'CS.CL' -> 'cs.CL': archives are lower case; the subject keeps its case (cs.CL, but cond-mat.mes-hall)."""
+    text = _one_line(text)
+    archive, dot, subject = text.partition(".")
+    category = archive.lower() + dot + subject
+    if not _CATEGORY.match(category):
+        raise InvalidInput(f"{text!r} is not an arXiv category: use cs.CL, math.AG, or a whole archive such as cs")
+    return category
+
+
+def _texts(values: Iterable[str], what: str, limit: int) -> list[str]:
+    kept = []
+    for value in values:
+        text = _one_line(value)
+        if not text:
+            continue
+        if len(text) > limit:
+            raise InvalidInput(f"{what} {text[:40]!r}... is longer than {limit} characters")
+        kept.append(text)
+    return kept
+
+
+def parse_request(email: str, *, frequency: str = "daily", timezone: str = "UTC", categories: Iterable[str] = (),
+                  queries: Iterable[str] = (), authors: Iterable[str] = ()) -> SubscriptionRequest:
+    """A validated request; InvalidInput names the first problem. Duplicates are dropped, order is kept."""
+    if frequency not in FREQUENCIES:
+        raise InvalidInput(f"frequency must be {' or '.join(FREQUENCIES)}, not {frequency!r}")
+    interests = [Interest("category", normalize_category(c)) for c in categories if _one_line(c)]
+    interests += [Interest("query", q) for q in _texts(queries, "query", MAX_QUERY_CHARS)]
+    interests += [Interest("author", a) for a in _texts(authors, "author name", MAX_AUTHOR_CHARS)]
+    interests = list(dict.fromkeys(interests))
+    if len(interests) > MAX_INTERESTS:
+        raise InvalidInput(f"at most {MAX_INTERESTS} categories, queries and authors together, not {len(interests)}")
+    return SubscriptionRequest(normalize_email(email), frequency, check_timezone(timezone), tuple(interests))
+
+
+def split_lines(text: str | None) -> list[str]:
+    """Form fields that take one item a line (or comma-separated categories)."""
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]

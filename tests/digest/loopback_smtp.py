@@ -51,6 +51,7 @@ class Mailbox:
         self.rcpt_replies: dict[str, str] = {}  # address -> reply, e.g. "550 5.1.1 no such user"
         self.data_replies: list[str] = []  # replies to DATA used up in order before the default 250
         self.before_accept: Callable[[int], str | None] | None = None  # called with the count accepted so far
+        self.after_accept: Callable[[int], None] | None = None  # called once a message is stored, before the 250
         self.refused = 0  # DATA replies other than 250
         self._lock = threading.Lock()
         self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
@@ -84,6 +85,8 @@ class Mailbox:
                 log.flush()
                 os.fsync(log.fileno())
             self.messages.append(message)
+            if self.after_accept is not None:
+                self.after_accept(len(self.messages))
             return "250 OK: queued"
 
     def received(self) -> list[dict]:

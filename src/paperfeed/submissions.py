@@ -11,6 +11,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from paperfeed.config import Settings
 from paperfeed.db.papers import get_paper
 from paperfeed.db.submissions import submit_listing
 from paperfeed.db.users import User
@@ -47,23 +48,28 @@ def parse_arxiv_id(text: str) -> str:
 
 
 class ArxivLookup:
-    """Fetches one paper by id from the arXiv API. Calls take turns through one client, so the
-    client's pacing (arXiv asks for 3 s between calls) holds across concurrent submissions."""
+    """Fetches one paper by id from the arXiv API. Calls take turns through one client, made on
+    first use, so its pacing (arXiv asks for 3 s between calls) holds across concurrent submissions."""
 
-    def __init__(self, client: HttpClient, api_url: str) -> None:
-        self._client = client
-        self._api_url = api_url
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._client: HttpClient | None = None
         self._lock = threading.Lock()
 
     def __call__(self, arxiv_id: str) -> PaperRecord | None:
-        request = arxiv_api.build_request(self._api_url, id_list=[arxiv_id], max_results=1)
+        request = arxiv_api.build_request(self._settings.arxiv_api_url, id_list=[arxiv_id], max_results=1)
         with self._lock:
+            if self._client is None:
+                self._client = HttpClient.from_settings(self._settings)
             response = self._client.get(request, accept_status=(400,))  # 400 comes with an error feed
         page = arxiv_api.parse(response.body)
         return next((record for record in page.records if record.arxiv_id == arxiv_id), None)
 
     def close(self) -> None:
-        self._client.close()
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
 
 
 def submit_paper(engine: sa.Engine, user: User, text: str, fetch: FetchPaper, day: date) -> Submission:

@@ -21,7 +21,7 @@ def submit_listing(conn: sa.Connection, paper_id: int, day: date, user: User, no
     """
     now = now or datetime.now(UTC)
     statement = insert_or_ignore(conn, listings).values(
-        paper_id=paper_id, day=day, source=SOURCE, submitted_by=user.display_name,
+        paper_id=paper_id, day=day, source=SOURCE, submitted_by=user.public_name,
         submitted_by_user_id=user.id, submitted_at=now, upvotes=0, created_at=now,
     ).returning(listings.c.id)
     return conn.execute(statement).first() is not None

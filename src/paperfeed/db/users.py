@@ -22,8 +22,14 @@ class User:
 
     @property
     def display_name(self) -> str:
-        """The name shown on what they submit: their username, else their email."""
+        """The name they see themselves signed in as: their username, else their email."""
         return self.username or self.email
+
+    @property
+    def public_name(self) -> str:
+        """The name others see on what they submit: their username, else their email's local part
+        (a whole address on a public page would feed spammers)."""
+        return self.username or self.email.partition("@")[0]
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,8 +15,7 @@ from collections.abc import Mapping
 from limits import parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
-
-from paperfeed.errors import PaperfeedError
+from starlette.exceptions import HTTPException
 
 # action -> {"ip" or "account": rule in the `limits` notation}. Sign-ins are counted per email
 # too, so guessing one account's password from many addresses is slow as well.
@@ -29,18 +28,12 @@ DEFAULT_RULES: Mapping[str, Mapping[str, str]] = {
 _WHAT = {"sign-in": "sign-in attempts", "sign-up": "sign-ups", "vote": "votes", "submit": "submissions"}
 
 
-class RateLimited(PaperfeedError):
-    """HTTP 429; `retry_after` is the whole seconds until the next attempt is allowed."""
-
-    status_code = 429
+class RateLimited(HTTPException):
+    """HTTP 429 with Retry-After: the whole seconds until the next attempt is allowed."""
 
     def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
+        super().__init__(429, message, headers={"Retry-After": str(retry_after)})
         self.retry_after = retry_after
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Retry-After": str(self.retry_after)}
 
 
 class RateLimiter:

@@ -1,0 +1,69 @@
+"""The web app: `create_app(settings)` builds it; nothing is made at import time.
+
+app.state holds what routes need (see deps.py): settings, engine, secret_key (signs sessions and
+CSRF tokens), search (a LazySearch: `.get()` is the SearchService or None before `paperfeed index`)
+and templates. Each area of the site is one router under routes/, included from ROUTERS.
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+import sqlalchemy as sa
+from fastapi import Depends, FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from paperfeed.config import Settings
+from paperfeed.db.engine import make_engine
+from paperfeed.search.service import SearchService
+from paperfeed.web.accounts_setup import install_accounts
+from paperfeed.web.csrf import require_csrf
+from paperfeed.web.errors import install_error_handlers
+from paperfeed.web.render import STATIC_DIR, JsonSuffixMiddleware, katex_installed, make_templates
+from paperfeed.web.routes import accounts, papers, submit, votes
+from paperfeed.web.searcher import LazySearch
+from paperfeed.web.secret import resolve_secret_key
+
+# Order matters where paths overlap: fixed paths (/papers/daily) before patterns (/papers/{key}).
+ROUTERS = [
+    accounts.router,
+    votes.router,
+    submit.router,
+    papers.router,
+]
+
+
+def create_app(settings: Settings, *, engine: sa.Engine | None = None, search: SearchService | None = None) -> FastAPI:
+    """The app for these settings; `engine` and `search` are made from the settings when not given.
+
+    Raises MissingSecretKey outside development when no secret key of 32+ characters is set.
+    """
+    secret_key = resolve_secret_key(settings)
+    owns_engine = engine is None
+    engine = engine if engine is not None else make_engine(settings.resolved_database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        yield
+        if owns_engine:
+            engine.dispose()
+
+    app = FastAPI(
+        title="paperfeed", version="0.1.0", lifespan=lifespan, docs_url="/docs", redoc_url=None,
+        dependencies=[Depends(require_csrf)],  # every POST/PUT/PATCH/DELETE carries the session's token
+        description="A self-hosted research-paper feed: daily papers, trending, search, feeds. "
+        "Every page is also JSON (add .json to its path); the /api/ endpoints follow the Hugging Face papers API.",
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.secret_key = secret_key
+    app.state.search = LazySearch(settings, engine, search)
+    app.state.templates = make_templates()
+    app.state.katex_installed = katex_installed()
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    install_error_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    install_accounts(app, settings, engine, secret_key)
+    app.add_middleware(JsonSuffixMiddleware)
+    return app

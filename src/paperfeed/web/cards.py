@@ -1,0 +1,104 @@
+"""The paper cards every list shows (paper, upvotes, whether the visitor voted) and their JSON.
+
+The JSON follows the Hugging Face papers API where the two overlap (`id`, `title`, `summary`,
+`authors: [{name}]`, `publishedAt`, `upvotes`), with paperfeed's extra fields beside them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import Any
+from urllib.parse import quote
+
+import sqlalchemy as sa
+
+from paperfeed.db.users import User
+from paperfeed.db.votes import upvote_counts, voted_by
+from paperfeed.models import Paper
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    paper: Paper
+    upvotes: int = 0
+    voted: bool = False
+    submitted_by: str | None = None  # who put it on the daily feed, when it came from a listing
+    submitted_at: datetime | None = None
+    score: float | None = None  # trending score or search relevance, where the list has one
+
+
+def paper_path(key: str) -> str:
+    """The paper page's path; keys may hold ':' and '/' (doi:10.1000/x), which stay readable."""
+    return "/papers/" + quote(key, safe=":/.@")
+
+
+def author_path(name: str) -> str:
+    return "/authors/" + quote(name, safe="")
+
+
+def category_path(category: str) -> str:
+    return "/categories/" + quote(category, safe=".")
+
+
+def _iso_day(day: date | None) -> str | None:
+    return datetime.combine(day, time(0), tzinfo=UTC).isoformat().replace("+00:00", "Z") if day else None
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None
+
+
+def paper_json(paper: Paper, upvotes: int) -> dict[str, Any]:
+    return {
+        "id": paper.arxiv_id or paper.key,
+        "key": paper.key,
+        "title": paper.title,
+        "summary": paper.abstract,
+        "authors": [{"name": name} for name in paper.authors],
+        "publishedAt": _iso_day(paper.published_on),
+        "updatedAt": _iso_day(paper.updated_on),
+        "announcedAt": _iso_day(paper.announced_on),
+        "upvotes": upvotes,
+        "categories": list(paper.categories),
+        "version": paper.version,
+        "doi": paper.doi,
+        "links": {"abs": paper.abs_url, "pdf": paper.pdf_url, "code": paper.code_url, "project": paper.project_url},
+        "url": paper_path(paper.key),
+    }
+
+
+def card_json(card: Card) -> dict[str, Any]:
+    """One list item, shaped like an item of Hugging Face's /api/daily_papers."""
+    item: dict[str, Any] = {
+        "paper": paper_json(card.paper, card.upvotes),
+        "title": card.paper.title,
+        "summary": card.paper.abstract,
+        "publishedAt": _iso(card.submitted_at) or _iso_day(card.paper.announced_on or card.paper.published_on),
+        "submittedBy": {"name": card.submitted_by} if card.submitted_by else None,
+        "upvotes": card.upvotes,
+        "voted": card.voted,
+    }
+    if card.score is not None:
+        item["score"] = round(card.score, 6)
+    return item
+
+
+def load_cards(conn: sa.Connection, papers: Sequence[Paper], user: User | None, *,
+               listed: dict[int, Any] | None = None, scores: dict[int, float] | None = None) -> list[Card]:
+    """Cards for `papers` in their order, with upvote counts and the visitor's votes read in two queries.
+
+    `listed` maps paper id -> its listing row (submitted_by, submitted_at) where the list has one.
+    """
+    ids = [p.id for p in papers]
+    counts = upvote_counts(conn, ids)
+    mine = voted_by(conn, user.id if user else None, ids)
+    listed = listed or {}
+    scores = scores or {}
+    return [
+        Card(paper, counts.get(paper.id, 0), paper.id in mine,
+             getattr(listed.get(paper.id), "submitted_by", None), getattr(listed.get(paper.id), "submitted_at", None),
+             scores.get(paper.id))
+        for paper in papers
+    ]

@@ -1,0 +1,78 @@
+"""The one place errors become responses: an HTML error page, or for API and JSON requests
+`{"error": {"status": 404, "message": "..."}}`. Never a traceback, and bad input is never a 5xx."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from paperfeed.errors import PaperfeedError
+from paperfeed.web.render import JsonResponse, page_context, wants_json
+
+log = logging.getLogger(__name__)
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or wants_json(request)
+
+
+def error_response(request: Request, status: int, message: str, details: Any = None,
+                   headers: dict[str, str] | None = None) -> Response:
+    if _wants_json(request):
+        error: dict[str, Any] = {"status": status, "message": message}
+        if details:
+            error["details"] = details
+        return JsonResponse({"error": error}, status_code=status, headers=headers)
+    title = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    context = {**page_context(request), "status": status, "title": title, "message": message, "details": details}
+    return request.app.state.templates.TemplateResponse(
+        request, "error.html", context, status_code=status, headers=headers,
+    )
+
+
+def _validation_message(errors: list[dict]) -> tuple[str, list[dict]]:
+    details = []
+    for error in errors:
+        where = ".".join(str(part) for part in error.get("loc", ()) if part not in ("query", "path", "body"))
+        details.append({"parameter": where, "problem": error.get("msg", "invalid")})
+    message = "; ".join(f"{d['parameter']}: {d['problem']}" for d in details) or "invalid request"
+    return f"bad request parameters: {message}", details
+
+
+async def _on_paperfeed_error(request: Request, exc: PaperfeedError) -> Response:
+    status = exc.status_code
+    if status >= 500:
+        log.error("%s on %s: %s", type(exc).__name__, request.url.path, exc)
+    details = getattr(exc, "errors", None)
+    return error_response(request, status, str(exc), details if isinstance(details, dict) else None)
+
+
+async def _on_http_error(request: Request, exc: HTTPException) -> Response:
+    message = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+    if exc.status_code == 404 and message == "Not Found":
+        message = f"nothing at {request.url.path}"
+    return error_response(request, exc.status_code, message, headers=getattr(exc, "headers", None))
+
+
+async def _on_validation_error(request: Request, exc: RequestValidationError) -> Response:
+    message, details = _validation_message(list(exc.errors()))
+    return error_response(request, 422, message, details)
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return error_response(request, 500, "something went wrong on our side; the error was logged")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(PaperfeedError, _on_paperfeed_error)
+    app.add_exception_handler(HTTPException, _on_http_error)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(Exception, _on_unexpected)

@@ -1,0 +1,45 @@
+"""The search service as the web app sees it: opened on first use, and only once an index exists.
+
+Pages work without an index (a fresh instance before `paperfeed index`); the search page then
+says so. The check is repeated on later requests, so building the index needs no restart.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import sqlalchemy as sa
+
+from paperfeed.config import Settings
+from paperfeed.errors import PaperfeedError
+from paperfeed.search.indexer import IndexPaths
+from paperfeed.search.service import SearchService
+
+log = logging.getLogger(__name__)
+
+NO_INDEX = "The search index is not built yet: run `paperfeed index` (a few seconds with --keyword-only)."
+
+
+class LazySearch:
+    def __init__(self, settings: Settings, engine: sa.Engine, service: SearchService | None = None) -> None:
+        self._settings = settings
+        self._engine = engine
+        self._service = service
+        self._lock = threading.Lock()
+
+    def get(self) -> SearchService | None:
+        """The service, or None while there is no keyword index to search."""
+        if self._service is not None:
+            return self._service
+        with self._lock:
+            if self._service is None and self._index_exists():
+                try:
+                    self._service = SearchService.open(self._settings, self._engine)
+                except (PaperfeedError, OSError, ValueError) as exc:
+                    log.warning("search index could not be opened: %s", exc)
+            return self._service
+
+    def _index_exists(self) -> bool:
+        # KeywordIndex.open would create an empty index; a missing one should say "not built".
+        return (IndexPaths(self._settings.data_dir / "index").keyword / "meta.json").exists()

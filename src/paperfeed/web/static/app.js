@@ -1,0 +1,82 @@
+// paperfeed's little JavaScript: every page works without it. It renders math with KaTeX (when
+// installed), votes without a reload, and updates search results as you type.
+(function () {
+  "use strict";
+
+  function renderMath(root) {
+    if (!window.katex) return; // no KaTeX files: the TeX source stays visible as written
+    root.querySelectorAll("span.math[data-tex]:not([data-rendered])").forEach(function (el) {
+      try {
+        window.katex.render(el.dataset.tex, el, {
+          displayMode: el.dataset.display === "true", throwOnError: false, strict: "ignore",
+          trust: false, maxExpand: 1000, maxSize: 50,
+        });
+        el.dataset.rendered = "true";
+      } catch (e) { /* leave the source */ }
+    });
+  }
+
+  function csrfToken(form) {
+    var field = form.querySelector("input[name=csrf_token]");
+    return field ? field.value : "";
+  }
+
+  // Voting: post the form with fetch and update the count in place; fall back to a normal submit.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("form.upvote")) return;
+    event.preventDefault();
+    var button = form.querySelector("button");
+    if (button) button.disabled = true;
+    fetch(form.action, {
+      method: "POST", body: new FormData(form), credentials: "same-origin",
+      headers: { "Accept": "application/json", "X-CSRF-Token": csrfToken(form) },
+    }).then(function (response) {
+      if (!response.ok) throw new Error(String(response.status));
+      return response.json();
+    }).then(function (data) {
+      form.querySelector(".upvote-count").textContent = data.upvotes;
+      form.classList.toggle("voted", !!data.voted);
+      form.action = data.voted ? form.dataset.unvote : form.dataset.vote;
+      if (button) button.setAttribute("aria-pressed", data.voted ? "true" : "false");
+    }).catch(function () {
+      form.submit(); // signed out, expired session...: let the server answer with a page
+    }).finally(function () {
+      if (button) button.disabled = false;
+    });
+  });
+
+  // Live search: fetch the results page for the form's current values and swap the results in.
+  function liveSearch() {
+    var form = document.getElementById("search-form");
+    var results = document.getElementById("search-results");
+    if (!form || !results || !window.DOMParser) return;
+    var timer = null, controller = null;
+    form.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        var params = new URLSearchParams(new FormData(form));
+        params.delete("page");
+        if (!params.get("q") && !params.get("author") && !params.get("category")) return;
+        if (controller) controller.abort();
+        controller = new AbortController();
+        var url = form.action + "?" + params.toString();
+        fetch(url, { headers: { "Accept": "text/html" }, signal: controller.signal })
+          .then(function (response) { return response.text(); })
+          .then(function (html) {
+            var page = new DOMParser().parseFromString(html, "text/html");
+            var fresh = page.getElementById("search-results");
+            if (!fresh) return;
+            results.innerHTML = fresh.innerHTML;
+            renderMath(results);
+            history.replaceState(null, "", url);
+          }).catch(function () { /* typing on; the form still submits */ });
+      }, 250);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    renderMath(document);
+    liveSearch();
+  });
+})();

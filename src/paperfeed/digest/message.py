@@ -73,7 +73,7 @@ def _message(settings: Settings, to: str, subject: str, now: datetime, message_i
 
 
 def paper_url(base_url: str, paper: Paper) -> str:
-    return f"{base_url.rstrip('/')}/papers/{quote(paper.key, safe=':')}"
+    return f"{base_url.rstrip('/')}/papers/{quote(paper.key, safe=':/.@')}"  # as web/cards.paper_path
 
 
 def period_label(period: str) -> str:

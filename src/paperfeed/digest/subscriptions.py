@@ -72,20 +72,53 @@ def _texts(values: Iterable[str], what: str, limit: int) -> list[str]:
     return kept
 
 
+class SubscriptionInvalid(InvalidInput):
+    """A request with problems: `errors` maps each bad field (email, frequency, timezone, categories,
+    queries, authors) to what is wrong with it; the message is all of them on one line."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
 def parse_request(email: str, *, frequency: str = "daily", timezone: str = "UTC", categories: Iterable[str] = (),
                   queries: Iterable[str] = (), authors: Iterable[str] = ()) -> SubscriptionRequest:
-    """A validated request; InvalidInput names the first problem. Duplicates are dropped, order is kept."""
+    """A validated request, or SubscriptionInvalid naming every bad field. Duplicates are dropped, order kept."""
+    errors: dict[str, str] = {}
+
+    def check(field: str, validate, *args):
+        try:
+            return validate(*args)
+        except InvalidInput as exc:
+            errors[field] = str(exc)
+            return None
+
+    address = check("email", normalize_email, email)
     if frequency not in FREQUENCIES:
-        raise InvalidInput(f"frequency must be {' or '.join(FREQUENCIES)}, not {frequency!r}")
-    interests = [Interest("category", normalize_category(c)) for c in categories if _one_line(c)]
-    interests += [Interest("query", q) for q in _texts(queries, "query", MAX_QUERY_CHARS)]
-    interests += [Interest("author", a) for a in _texts(authors, "author name", MAX_AUTHOR_CHARS)]
+        errors["frequency"] = f"frequency must be {' or '.join(FREQUENCIES)}, not {frequency!r}"
+    zone = check("timezone", check_timezone, timezone)
+    interests = [Interest("category", c) for c in check("categories", _categories, categories) or ()]
+    interests += [Interest("query", q) for q in check("queries", _texts, queries, "query", MAX_QUERY_CHARS) or ()]
+    interests += [Interest("author", a) for a in check("authors", _texts, authors, "author name", MAX_AUTHOR_CHARS)
+                  or ()]
     interests = list(dict.fromkeys(interests))
     if len(interests) > MAX_INTERESTS:
-        raise InvalidInput(f"at most {MAX_INTERESTS} categories, queries and authors together, not {len(interests)}")
-    return SubscriptionRequest(normalize_email(email), frequency, check_timezone(timezone), tuple(interests))
+        errors.setdefault(
+            "categories", f"at most {MAX_INTERESTS} categories, queries and authors together, not {len(interests)}")
+    if errors:
+        raise SubscriptionInvalid(errors)
+    return SubscriptionRequest(address, frequency, zone, tuple(interests))
+
+
+def _categories(values: Iterable[str]) -> list[str]:
+    return [normalize_category(value) for value in values if _one_line(value)]
 
 
 def split_lines(text: str | None) -> list[str]:
-    """Form fields that take one item a line (or comma-separated categories)."""
+    """A form field that takes one item a line."""
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def split_categories(text: str | None) -> list[str]:
+    """A form field of categories, separated by commas, spaces or lines."""
+    return [part for part in (text or "").replace(",", " ").split() if part]

@@ -20,7 +20,7 @@ from paperfeed.web.accounts_setup import install_accounts
 from paperfeed.web.csrf import require_csrf
 from paperfeed.web.errors import install_error_handlers
 from paperfeed.web.render import STATIC_DIR, JsonSuffixMiddleware, katex_installed, make_templates
-from paperfeed.web.routes import accounts, papers, submit, votes
+from paperfeed.web.routes import accounts, papers, submit, subscriptions, votes
 from paperfeed.web.searcher import LazySearch
 from paperfeed.web.secret import resolve_secret_key
 
@@ -29,6 +29,7 @@ ROUTERS = [
     accounts.router,
     votes.router,
     submit.router,
+    subscriptions.router,
     papers.router,
 ]
 

@@ -32,7 +32,7 @@ class SessionMiddleware:
         self.https_site = https_site
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"].startswith("/static/"):  # no user lookup per asset
             await self.app(scope, receive, send)
             return
         value = _cookie(scope)

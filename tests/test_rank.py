@@ -1,4 +1,4 @@
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -43,9 +43,11 @@ def test_trending_from_the_store_counts_local_votes_and_imported_upvotes(engine)
         users = [create_user(conn, f"u{i}@example.org") for i in range(3)]
         for user in users:
             cast_vote(conn, user, ids[0])
-        upsert_listings(conn, [Listing(ids[1], date(2026, 11, 21), "hf-daily", upvotes=12),
-                               Listing(ids[2], date(2026, 10, 1), "hf-daily", upvotes=500)])
+        # Relative to today: the votes are cast now, so the listings must be recent too.
+        now = datetime.now(UTC)
+        upsert_listings(conn, [Listing(ids[1], (now - DAY).date(), "hf-daily", upvotes=12),
+                               Listing(ids[2], (now - 60 * DAY).date(), "hf-daily", upvotes=500)])
     with engine.connect() as conn:
-        ranked = trending_papers(conn, now=datetime.now(UTC), window=7 * DAY)
+        ranked = trending_papers(conn, now=now, window=7 * DAY)
     assert [t.paper_id for t in ranked] == [ids[1], ids[0]]  # 12 votes a day or so old beat 3 fresh ones
     assert [t.votes for t in ranked] == [12, 3]

@@ -32,6 +32,10 @@ NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 # --- the rules -------------------------------------------------------------------------------
 
 
+def test_an_internationalized_domain_is_kept_in_its_ascii_form():
+    assert parse_request("Ada@Bücher.de").email == "ada@xn--bcher-kva.de"
+
+
 def test_a_request_is_normalized():
     request = parse_request("  Ada@Example.ORG ", frequency="weekly", timezone="Europe/Paris",
                             categories=["CS.CL", "cs", "cs.CL"], queries=["  diffusion   distillation "],
@@ -53,6 +57,7 @@ def test_a_request_is_normalized():
     ("ada@exa mple.org", "invalid character"),
     ("ada..x@example.org", "two periods in a row"),
     ("x@" + ("a" * 60 + ".") * 5 + "org", "too long"),
+    ("josé@example.org", "Internationalized characters before the @-sign are not supported"),
 ])
 def test_invalid_addresses_are_refused_with_the_reason(email, problem):
     with pytest.raises(InvalidInput, match="is not a valid email address") as error:

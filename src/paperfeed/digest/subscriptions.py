@@ -22,10 +22,13 @@ _CATEGORY = re.compile(r"^[a-z][a-z-]{0,20}(\.[A-Za-z][A-Za-z-]{0,20})?$")
 
 def normalize_email(text: str) -> str:
     """The address in its normalized form, or InvalidInput saying what is wrong. No DNS lookups:
-    a subscription form must not hang on a slow resolver, and the confirmation mail is the real test."""
+    a subscription form must not hang on a slow resolver, and the confirmation mail is the real test.
+    An internationalized domain is kept in its ASCII (IDNA) form, which every mail server takes; a
+    non-ASCII local part is refused, as it needs SMTPUTF8 all the way to the mailbox."""
     try:
+        valid = validate_email((text or "").strip(), check_deliverability=False, allow_smtputf8=False)
         # Lower-cased as a whole (like users.email): one subscription per mailbox, whatever the spelling.
-        return validate_email((text or "").strip(), check_deliverability=False).normalized.lower()
+        return valid.ascii_email.lower()
     except EmailNotValidError as exc:
         raise InvalidInput(f"{text!r} is not a valid email address: {exc}") from None
 

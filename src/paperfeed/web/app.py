@@ -20,16 +20,20 @@ from paperfeed.web.accounts_setup import install_accounts
 from paperfeed.web.csrf import require_csrf
 from paperfeed.web.errors import install_error_handlers
 from paperfeed.web.render import STATIC_DIR, JsonSuffixMiddleware, katex_installed, make_templates
-from paperfeed.web.routes import accounts, papers, submit, subscriptions, votes
+from paperfeed.web.routes import accounts, api, browse, daily, papers, search, submit, subscriptions, votes
 from paperfeed.web.searcher import LazySearch
 from paperfeed.web.secret import resolve_secret_key
 
 # Order matters where paths overlap: fixed paths (/papers/daily) before patterns (/papers/{key}).
 ROUTERS = [
+    daily.router,
+    search.router,
+    api.router,
     accounts.router,
     votes.router,
     submit.router,
     subscriptions.router,
+    browse.router,
     papers.router,
 ]
 

@@ -1,0 +1,109 @@
+"""The lists of papers that the pages, the /api/ endpoints and the feeds share: the daily feed of a
+period, trending, a category's and an author's newest papers. Each returns cards (see cards.py),
+so a page, its JSON, the API and the RSS feed of one list always hold the same papers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+
+import sqlalchemy as sa
+
+from paperfeed.config import Settings
+from paperfeed.db import feed
+from paperfeed.db.schema import listings, votes
+from paperfeed.db.trending import trending_papers
+from paperfeed.db.users import User
+from paperfeed.search.base import Filters
+from paperfeed.search.service import SearchService
+from paperfeed.web.cards import Card, load_cards
+from paperfeed.web.periods import Period, day_period, parse_period
+
+TRENDING_WINDOWS = {"day": timedelta(days=1), "week": timedelta(days=7), "month": timedelta(days=30)}
+
+
+@dataclass(frozen=True, slots=True)
+class DailyFeed:
+    period: Period
+    featured: list[Card]
+    featured_total: int
+    new: list[Card]  # new on arXiv in the followed categories
+    new_more: bool
+    offset: int
+    limit: int
+
+
+@dataclass(frozen=True, slots=True)
+class CardPage:
+    cards: list[Card]
+    more: bool
+    offset: int
+    limit: int
+
+
+def _cards_in_order(conn: sa.Connection, ids: list[int], user: User | None, **extra) -> list[Card]:
+    found = feed.papers_by_ids(conn, ids)
+    return load_cards(conn, [found[i] for i in ids if i in found], user, **extra)
+
+
+def feed_period(conn: sa.Connection, settings: Settings, day: str | None, week: str | None,
+                month: str | None) -> Period:
+    """The period asked for; by default the latest day with data (a store of old papers is not empty
+    just because nothing was featured today)."""
+    if not (day or week or month):
+        latest = feed.latest_feed_day(conn, settings.categories)
+        return day_period(latest or datetime.now(UTC).date())
+    return parse_period(day, week, month, datetime.now(UTC).date())
+
+
+def daily_feed(conn: sa.Connection, settings: Settings, user: User | None, period: Period, *,
+               offset: int = 0, limit: int = 50, sort: str = "upvotes") -> DailyFeed:
+    featured, total = feed.featured_papers(conn, period.start, period.end, sort=sort, limit=limit, offset=offset)
+    listed = {item.paper_id: item for item in featured}
+    featured_cards = _cards_in_order(conn, [item.paper_id for item in featured], user, listed=listed)
+    new = feed.announced_papers(conn, period.start, period.end, settings.categories, limit=limit, offset=offset)
+    return DailyFeed(period, featured_cards, total, _cards_in_order(conn, new.ids, user), new.more, offset, limit)
+
+
+def trending_as_of(conn: sa.Connection, window: timedelta, now: datetime | None = None) -> datetime:
+    """Now, unless the newest vote or listing is older than the window: then the end of that day,
+    so a store of past papers (the sample data) still shows what was trending when it ends."""
+    now = now or datetime.now(UTC)
+    last_vote = conn.execute(sa.select(sa.func.max(votes.c.created_at))).scalar_one_or_none()
+    last_day = conn.execute(sa.select(sa.func.max(listings.c.day))).scalar_one_or_none()
+    candidates = [moment for moment in (
+        last_vote, datetime.combine(last_day, time(23, 59, 59), tzinfo=UTC) if last_day else None,
+    ) if moment is not None]
+    if not candidates:
+        return now
+    latest = max(candidates)
+    return now if latest >= now - window else latest
+
+
+def trending(conn: sa.Connection, user: User | None, window: str, *, offset: int = 0, limit: int = 50,
+             now: datetime | None = None) -> tuple[CardPage, datetime]:
+    """Trending papers (best first, see paperfeed/rank.py) and the moment they were ranked at."""
+    span = TRENDING_WINDOWS[window]
+    as_of = trending_as_of(conn, span, now)
+    ranked = trending_papers(conn, as_of, span, limit=offset + limit + 1)
+    page = ranked[offset:offset + limit]
+    scores = {item.paper_id: item.score for item in page}
+    cards = _cards_in_order(conn, [item.paper_id for item in page], user, scores=scores)
+    return CardPage(cards, len(ranked) > offset + limit, offset, limit), as_of
+
+
+def category(conn: sa.Connection, user: User | None, name: str, *, offset: int = 0, limit: int = 50) -> CardPage:
+    page = feed.category_papers(conn, name, limit=limit, offset=offset)
+    return CardPage(_cards_in_order(conn, page.ids, user), page.more, offset, limit)
+
+
+def author(conn: sa.Connection, search: SearchService | None, user: User | None, name: str, *,
+           offset: int = 0, limit: int = 50) -> CardPage:
+    """The author's papers, newest first: through the search index's exact author filter, or a scan
+    of the store when there is no index yet."""
+    if search is not None:
+        results = search.search("", Filters(authors=(name,)), limit=limit, offset=offset, sort="date")
+        cards = load_cards(conn, [hit.paper for hit in results.hits], user)
+        return CardPage(cards, results.more, offset, limit)
+    page = feed.author_papers(conn, name, limit=limit, offset=offset)
+    return CardPage(_cards_in_order(conn, page.ids, user), page.more, offset, limit)

@@ -1,0 +1,82 @@
+"""The JSON API under /api/, shaped like the Hugging Face papers API where the two overlap.
+
+Lists are plain arrays, as Hugging Face returns them; `p` (from 0) and `limit` page them, and the
+X-Total-Count header (where cheap) and a Link header with rel="next" say what follows. Orders are
+stable, each ending in the paper id: daily_papers by upvotes (sort=trending) or by listing day
+(sort=publishedAt); trending by score; search by relevance or date.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Path, Query, Request
+from starlette.exceptions import HTTPException
+
+from paperfeed.db.papers import get_paper
+from paperfeed.web import lists
+from paperfeed.web.cards import card_json, load_cards, paper_json
+from paperfeed.web.deps import ConnDep, SearchDep, SettingsDep, UserDep
+from paperfeed.web.params import ApiPage, Authors, Categories, Day, Limit, Month, Since, Text, Until, Week, Window
+from paperfeed.web.params import SearchSort as Sort
+from paperfeed.web.render import JsonResponse
+from paperfeed.web.routes.search import build_filters
+from paperfeed.web.searcher import NO_INDEX
+
+router = APIRouter(prefix="/api", tags=["api"])
+DailySort = Annotated[Literal["trending", "publishedAt"], Query(
+    description="trending: most upvotes first; publishedAt: latest listing day first.")]
+PaperId = Annotated[str, Path(max_length=300, description="arXiv id (2410.17243, with or without version), "
+                                                          "DOI, or paperfeed key.")]
+
+
+def _paged(request: Request, items: list, *, more: bool, p: int, total: int | None = None) -> JsonResponse:
+    headers = {}
+    if more:
+        query = [(k, v) for k, v in request.query_params.multi_items() if k != "p"] + [("p", str(p + 1))]
+        headers["Link"] = f'<{request.url.path}?{urlencode(query)}>; rel="next"'
+    if total is not None:
+        headers["X-Total-Count"] = str(total)
+    return JsonResponse(items, headers=headers)
+
+
+@router.get("/daily_papers", summary="Papers featured on a day, week or month (Hugging Face shape)")
+def daily_papers(request: Request, conn: ConnDep, settings: SettingsDep, user: UserDep, day: Day = None,
+                 week: Week = None, month: Month = None, sort: DailySort = "trending", p: ApiPage = 0,
+                 limit: Limit = 50):
+    period = lists.feed_period(conn, settings, day.isoformat() if day else None, week, month)
+    feed = lists.daily_feed(conn, settings, user, period, offset=p * limit, limit=limit,
+                            sort="upvotes" if sort == "trending" else "date")
+    return _paged(request, [card_json(card) for card in feed.featured],
+                  more=feed.featured_total > (p + 1) * limit, p=p, total=feed.featured_total)
+
+
+@router.get("/trending", summary="Papers ranked by time-decayed upvotes")
+def trending(request: Request, conn: ConnDep, user: UserDep, window: Window = "week", p: ApiPage = 0,
+             limit: Limit = 50):
+    result, _ = lists.trending(conn, user, window, offset=p * limit, limit=limit)
+    return _paged(request, [card_json(card) for card in result.cards], more=result.more, p=p)
+
+
+@router.get("/papers/search", summary="Search papers (hybrid keyword + semantic)")
+def search_papers(request: Request, conn: ConnDep, search: SearchDep, user: UserDep, q: Text = "",
+                  since: Since = None, until: Until = None, category: Categories = [],  # noqa: B006
+                  author: Authors = [], sort: Sort = "relevance", p: ApiPage = 0,  # noqa: B006
+                  limit: Limit = 20):
+    if search is None:
+        raise HTTPException(503, NO_INDEX)
+    results = search.search(q, build_filters(since, until, category, author), limit=limit, offset=p * limit,
+                            sort=sort)
+    cards = load_cards(conn, [hit.paper for hit in results.hits], user,
+                       scores={hit.paper.id: hit.score for hit in results.hits})
+    response = _paged(request, [card_json(card) for card in cards], more=results.more, p=p)
+    if results.notes:
+        response.headers["X-Search-Notes"] = " | ".join(results.notes).encode("ascii", "replace").decode()
+    return response
+
+
+@router.get("/papers/{paper_id:path}", summary="One paper")
+def paper(paper_id: PaperId, conn: ConnDep, user: UserDep):
+    card = load_cards(conn, [get_paper(conn, paper_id)], user)[0]
+    return JsonResponse({**paper_json(card.paper, card.upvotes), "voted": card.voted})

@@ -1,0 +1,80 @@
+"""The daily feed (`/`, `/papers/daily` by day, week or month) and trending (`/trending`)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+
+from paperfeed.rank import DEFAULT_HALF_LIFE
+from paperfeed.web import lists
+from paperfeed.web.cards import card_json
+from paperfeed.web.deps import ConnDep, SettingsDep, UserDep
+from paperfeed.web.params import Day, Month, Page, Week, Window
+from paperfeed.web.periods import Period, day_period, month_period, week_period
+from paperfeed.web.render import respond
+
+router = APIRouter()
+PER_PAGE = 50
+
+
+def daily_url(period: Period | None, page: int = 1) -> str | None:
+    if period is None:
+        return None
+    query = dict([period.param])
+    if page > 1:
+        query["page"] = str(page)
+    return "/papers/daily?" + urlencode(query)
+
+
+def period_json(period: Period) -> dict:
+    name, value = period.param
+    return {"kind": period.kind, "start": period.start, "end": period.end, "label": period.label, name: value}
+
+
+def feeds_for(path: str, title: str, query: str = "") -> list[dict]:
+    suffix = f"?{query}" if query else ""
+    return [
+        {"type": "application/rss+xml", "title": f"{title} (RSS)", "href": f"/feeds/{path}.rss{suffix}"},
+        {"type": "application/atom+xml", "title": f"{title} (Atom)", "href": f"/feeds/{path}.atom{suffix}"},
+    ]
+
+
+@router.get("/", summary="The daily feed of the latest day with papers")
+@router.get("/papers/daily", summary="The daily feed of a day, an ISO week or a month")
+def daily_page(request: Request, conn: ConnDep, settings: SettingsDep, user: UserDep, day: Day = None,
+               week: Week = None, month: Month = None, page: Page = 1):
+    period = lists.feed_period(conn, settings, day.isoformat() if day else None, week, month)
+    feed = lists.daily_feed(conn, settings, user, period, offset=(page - 1) * PER_PAGE, limit=PER_PAGE)
+    more = feed.featured_total > feed.offset + feed.limit or feed.new_more
+    links = {
+        "previous": daily_url(period.previous()), "next": daily_url(period.next()),
+        "day": daily_url(day_period(period.start)), "week": daily_url(week_period(period.start)),
+        "month": daily_url(month_period(period.start)),
+        "previousPage": daily_url(period, page - 1) if page > 1 else None,
+        "nextPage": daily_url(period, page + 1) if more else None,
+    }
+    body = {
+        "period": period_json(period), "links": links, "page": page,
+        "featured": [card_json(card) for card in feed.featured], "featuredTotal": feed.featured_total,
+        "newOnArxiv": [card_json(card) for card in feed.new], "newOnArxivMore": feed.new_more,
+        "categories": settings.categories,
+    }
+    context = {"feed": feed, "period": period, "links": links, "page": page, "section": "daily",
+               "feeds": feeds_for("daily", "Daily papers")}
+    return respond(request, "daily.html", context, body)
+
+
+@router.get("/trending", summary="Papers with the most recent upvotes")
+def trending_page(request: Request, conn: ConnDep, user: UserDep, window: Window = "week", page: Page = 1):
+    result, as_of = lists.trending(conn, user, window, offset=(page - 1) * PER_PAGE, limit=PER_PAGE)
+    links = {
+        "previousPage": f"/trending?{urlencode({'window': window, 'page': page - 1})}" if page > 1 else None,
+        "nextPage": f"/trending?{urlencode({'window': window, 'page': page + 1})}" if result.more else None,
+    }
+    body = {"window": window, "asOf": as_of, "halfLifeHours": DEFAULT_HALF_LIFE.total_seconds() / 3600,
+            "page": page, "papers": [card_json(card) for card in result.cards], "links": links}
+    context = {"result": result, "window": window, "as_of": as_of, "page": page, "links": links,
+               "half_life_hours": body["halfLifeHours"], "windows": list(lists.TRENDING_WINDOWS),
+               "section": "trending", "feeds": feeds_for("trending", "Trending papers", f"window={window}")}
+    return respond(request, "trending.html", context, body)

@@ -22,6 +22,12 @@ def shared_path(*parts: str) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def models_dir(tmp_path_factory):
+    """Where exported ONNX models are cached: the export is made once per test process."""
+    return tmp_path_factory.mktemp("models")
+
+
 @pytest.fixture
 def test_data() -> Path:
     return TEST_DATA

@@ -34,10 +34,11 @@ PASSWORD = "correct horse battery"
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-def build_app(engine: sa.Engine, tmp_path, *, rules=None, **settings):
-    """The real app on `engine`; `rules` replaces the default rate limits."""
+def build_app(engine: sa.Engine, tmp_path, *, rules=None, search=None, **settings):
+    """The real app on `engine`; `rules` replaces the default rate limits, `search` is a SearchService
+    (see `indexed_search`; without one the site runs as before `paperfeed index`)."""
     values = {"data_dir": tmp_path, "secret_key": SECRET, "http_retries": 0, **settings}
-    app = create_app(Settings(_env_file=None, **values), engine=engine)
+    app = create_app(Settings(_env_file=None, **values), engine=engine, search=search)
     app.state.accounts = Accounts(engine, FAST_HASHER)
     if rules is not None:
         app.state.rate_limiter = RateLimiter(rules)
@@ -118,3 +119,12 @@ def serve(app, **config) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def indexed_search(engine: sa.Engine, settings: Settings):
+    """Index what `engine` holds (tantivy + the real MiniLM) and open a SearchService on it."""
+    from paperfeed.search.maintenance import update_index
+    from paperfeed.search.service import SearchService
+
+    update_index(settings, engine)
+    return SearchService.open(settings, engine)

@@ -48,11 +48,6 @@ def papers_for_tests() -> list:
     return [normalize_record(r) for r in records]
 
 
-@pytest.fixture(scope="session")
-def models_dir(tmp_path_factory):
-    return tmp_path_factory.mktemp("models")  # the ONNX export is made once per test session
-
-
 @pytest.fixture
 def settings(tmp_path, models_dir, database_url):
     return Settings(data_dir=tmp_path / "data", models_dir=models_dir, database_url=database_url)

@@ -2,9 +2,10 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+KATEX := src/paperfeed/web/static/vendor/katex
 export PAPERFEED_SAMPLE ?= ../shared/data/arxiv/papers.jsonl.gz
 
-.PHONY: run install dev test lint bench clean
+.PHONY: run install vendor dev test lint bench clean
 
 $(BIN)/paperfeed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,9 +15,21 @@ $(BIN)/paperfeed: pyproject.toml
 	$(BIN)/pip install --quiet -e .
 	@touch $@
 
-install: $(BIN)/paperfeed
+install: $(BIN)/paperfeed vendor
 
-$(VENV)/.dev-installed: $(BIN)/paperfeed
+# Front-end libraries (KaTeX renders math) come from the npm registry at install time, pinned by
+# package-lock.json, and are copied next to the app's own static files; never committed. Without
+# npm the pages still work and show math as TeX source.
+vendor: $(KATEX)/katex.min.js
+
+$(KATEX)/katex.min.js: package-lock.json
+	@if command -v npm >/dev/null; then \
+	  npm ci --no-audit --no-fund --loglevel=error && \
+	  rm -rf $(KATEX) && mkdir -p $(KATEX) && \
+	  cp -r node_modules/katex/dist/katex.min.js node_modules/katex/dist/katex.min.css node_modules/katex/dist/fonts $(KATEX)/; \
+	else echo "npm not found: math is shown as TeX source (install Node.js + npm, then make vendor)"; fi
+
+$(VENV)/.dev-installed: $(BIN)/paperfeed | vendor
 	$(BIN)/pip install --quiet -e ".[dev]"
 	@touch $@
 
@@ -31,6 +44,7 @@ run: install
 	nohup $(BIN)/paperfeed index --semantic-only > data/index.log 2>&1 &
 	$(BIN)/paperfeed stats
 	$(BIN)/paperfeed search "retrieval augmented generation" --limit 5
+	$(BIN)/paperfeed serve
 
 test: dev
 	$(BIN)/pytest -q -n 2
@@ -42,4 +56,4 @@ bench: install
 	$(BIN)/python bench/ingest.py
 
 clean:
-	rm -rf $(VENV) data .pytest_cache
+	rm -rf $(VENV) data .pytest_cache node_modules src/paperfeed/web/static/vendor

@@ -1,0 +1,45 @@
+"""`paperfeed serve`: the web app under uvicorn (one process, or several workers sharing the store)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from typing import Annotated
+
+import typer
+
+from paperfeed.cli.app import app, err
+from paperfeed.web.secret import MIN_SECRET_LENGTH, resolve_secret_key
+
+
+@app.command("serve")
+def serve_command(
+    ctx: typer.Context,
+    host: Annotated[str | None, typer.Option(help="Address to listen on (default PAPERFEED_WEB_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on (default PAPERFEED_WEB_PORT).")] = None,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes (one per core is a good start).")] = 1,
+    forwarded_allow_ips: Annotated[str | None, typer.Option(
+        help="Proxies whose X-Forwarded-For/-Proto to trust, e.g. 127.0.0.1 behind nginx.")] = None,
+) -> None:
+    """Serve the site: daily feed, trending, search, paper pages, accounts, JSON API, RSS/Atom.
+
+    Examples: paperfeed serve
+              paperfeed serve --host 0.0.0.0 --port 8080 --workers 2 --forwarded-allow-ips 127.0.0.1
+    """
+    import uvicorn
+
+    settings = ctx.obj.settings
+    ctx.obj.migrated_engine()  # refuse to serve an unmigrated store, in one line
+    resolve_secret_key(settings)  # refuse production without a key before any worker starts
+    if not settings.secret_key or len(settings.secret_key.get_secret_value()) < MIN_SECRET_LENGTH:
+        # Development without a key: one random key shared by every worker of this run, so a
+        # session signed by one worker is valid in the others (sessions still reset on restart).
+        os.environ["PAPERFEED_SECRET_KEY"] = secrets.token_urlsafe(48)
+    host = host or settings.web_host
+    port = port or settings.web_port
+    err.print(f"paperfeed at http://{host}:{port} ({workers} worker{'s' if workers > 1 else ''}); Ctrl-C stops it")
+    uvicorn.run(
+        "paperfeed.web.asgi:app_from_environment", factory=True, host=host, port=port, workers=workers,
+        proxy_headers=forwarded_allow_ips is not None, forwarded_allow_ips=forwarded_allow_ips,
+        log_level="warning", access_log=False,
+    )

@@ -280,3 +280,19 @@ def test_day_range_is_inclusive(tmp_path):
     with build(tmp_path / "kw", docs) as index:
         assert ids(index, "daily", Filters(since=day, until=day)) == [2]
         assert ids(index, "daily", Filters(since=day), sort="date") == [3, 2]
+
+
+def test_a_pasted_abstract_is_scored_on_its_rarest_words(tmp_path):
+    # 60 common words in every paper, and one rare word that only paper 7 has, last in the query: keeping
+    # the first MAX_FREE_WORDS words would drop it (and rank 7, the longest paper, last), keeping the rarest
+    # ones puts 7 first.
+    from paperfeed.search.keyword import MAX_FREE_WORDS
+
+    common = [f"common{n}" for n in range(60)]
+    docs = [make_doc(i, title=f"Paper {i}", abstract=" ".join(common)) for i in range(1, 12)]
+    docs.append(make_doc(7, title="Paper 7", abstract=" ".join(common) + " zymurgy"))
+    index = build(tmp_path, docs)
+    query = " ".join([*common, "zymurgy"])
+    assert len(query.split()) > MAX_FREE_WORDS
+    assert ids(index, query)[0] == 7
+    assert len(ids(index, query)) == 11  # every paper still matches some kept word

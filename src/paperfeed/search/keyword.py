@@ -34,6 +34,9 @@ _TEXT, _NAME = "paperfeed_text", "paperfeed_name"  # our analyzers, registered o
 _WRITER_HEAP_BYTES = 128_000_000
 _BATCH = 2_000  # documents per delete-then-add round of an upsert
 _NO_DAY = float("-inf")  # date-sorted score of a paper without a day: last
+# A pasted abstract has a hundred or more distinct words; scoring them all costs a posting list each (three
+# fields), most of them common words that barely move BM25. The rarest ones carry the score: keep those.
+MAX_FREE_WORDS = 32
 
 
 class StaleIndex(PaperfeedError):
@@ -205,13 +208,13 @@ class KeywordIndex:
         filter_query = self._filter_query(filters)
         if limit <= 0 or (query.is_empty and filter_query is None):
             return []
-        scored, clauses = self._clauses(query, every_term=sort == "date")
+        searcher = self._index.searcher()
+        scored, clauses = self._clauses(query, searcher, every_term=sort == "date")
         if not query.is_empty and not clauses:
             return []  # nothing left after tokenizing (symbols only)
         if filter_query is not None:
             clauses.append((Occur.Must, filter_query))
         engine_query = Query.boolean_query(clauses)
-        searcher = self._index.searcher()
         if sort == "date" or not scored:
             hits = searcher.search(engine_query, limit, count=False, order_by_field="day").hits
             scores = [_NO_DAY if day is None else float(day) for day, _ in hits]
@@ -221,15 +224,20 @@ class KeywordIndex:
         ids = searcher.fast_field_values("paper_id", [address for _, address in hits])
         return list(zip(ids, scores, strict=True))
 
-    def _clauses(self, query: ParsedQuery, *, every_term: bool) -> tuple[bool, list[tuple[Occur, Query]]]:
+    def _clauses(self, query: ParsedQuery, searcher: tantivy.Searcher, *,
+                 every_term: bool) -> tuple[bool, list[tuple[Occur, Query]]]:
         """Required engine clauses for the query, and whether any of them scores (not only au:/cat: clauses).
 
         Every part must match: each phrase, each field clause, and one of the free words (all with
-        every_term); BM25 ranks by how many words match and where."""
-        words = {}  # one clause per distinct token pair; zip stops early should the analyzers ever disagree
+        every_term); BM25 ranks by how many words match and where. Of more than MAX_FREE_WORDS free
+        words (a pasted abstract) only the rarest MAX_FREE_WORDS are scored."""
+        pairs = []  # distinct token pairs; zip stops early should the analyzers ever disagree
         for term in query.terms:
-            for stemmed, plain in zip(self._text.analyze(term), self._name.analyze(term), strict=False):
-                words.setdefault((stemmed, plain), self._any_field([stemmed], [plain]))
+            pairs += zip(self._text.analyze(term), self._name.analyze(term), strict=False)
+        pairs = list(dict.fromkeys(pairs))
+        if len(pairs) > MAX_FREE_WORDS and not every_term:
+            pairs = sorted(pairs, key=lambda pair: searcher.doc_freq("text", pair[0]))[:MAX_FREE_WORDS]
+        words = {pair: self._any_field([pair[0]], [pair[1]]) for pair in pairs}
         if every_term:
             clauses = [(Occur.Must, word) for word in words.values()]
         else:

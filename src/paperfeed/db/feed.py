@@ -141,6 +141,13 @@ def _same_name(a: str, b: str) -> bool:
     return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
 
 
+def _like_word(word: str) -> str:
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    # SQLite's ILIKE folds ASCII letters only ('É' never matches 'é'): other letters match anything
+    # here, and the exact comparison after the query decides.
+    return "".join(c if c.isascii() else "%" for c in escaped)
+
+
 def author_papers(conn: sa.Connection, name: str, *, limit: int = 50, offset: int = 0) -> Page:
     """An author's papers, newest first, without the search index: a LIKE on the stored author
     list narrows the candidates, the exact (case-insensitive) name decides. Reads at most
@@ -148,7 +155,7 @@ def author_papers(conn: sa.Connection, name: str, *, limit: int = 50, offset: in
     words = name.split()
     if not words:
         return Page([], False)
-    pattern = "%" + "%".join(w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for w in words) + "%"
+    pattern = "%" + "%".join(_like_word(w) for w in words) + "%"
     rows = conn.execute(
         sa.select(papers.c.id, papers.c.authors)
         .where(sa.cast(papers.c.authors, sa.Text).ilike(pattern, escape="\\"))

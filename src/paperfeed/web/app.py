@@ -20,7 +20,7 @@ from paperfeed.web.accounts_setup import install_accounts
 from paperfeed.web.csrf import require_csrf
 from paperfeed.web.errors import install_error_handlers
 from paperfeed.web.render import STATIC_DIR, JsonSuffixMiddleware, katex_installed, make_templates
-from paperfeed.web.routes import accounts, api, browse, daily, papers, search, submit, subscriptions, votes
+from paperfeed.web.routes import accounts, api, browse, daily, feeds, papers, search, submit, subscriptions, votes
 from paperfeed.web.searcher import LazySearch
 from paperfeed.web.secret import resolve_secret_key
 
@@ -34,6 +34,7 @@ ROUTERS = [
     submit.router,
     subscriptions.router,
     browse.router,
+    feeds.router,
     papers.router,
 ]
 

@@ -76,9 +76,10 @@ def search_page(request: Request, conn: ConnDep, settings: SettingsDep, search: 
     query = {"q": q, "since": since or "", "until": until or "", "sort": sort, "similar": similar or ""}
     base = [(k, v) for k, v in query.items() if v] + [("category", c) for c in category] + \
         [("author", a) for a in author]
+    paged = results is not None and not similar  # similar papers are one list: the service has no offset for it
     links = {
-        "previousPage": "/search?" + urlencode([*base, ("page", page - 1)]) if page > 1 else None,
-        "nextPage": "/search?" + urlencode([*base, ("page", page + 1)]) if results and results.more else None,
+        "previousPage": "/search?" + urlencode([*base, ("page", page - 1)]) if paged and page > 1 else None,
+        "nextPage": "/search?" + urlencode([*base, ("page", page + 1)]) if paged and results.more else None,
     }
     similar_to = results.query.removeprefix("similar:") if results and similar else None
     body = {
@@ -92,6 +93,9 @@ def search_page(request: Request, conn: ConnDep, settings: SettingsDep, search: 
         "q": q, "since": since, "until": until, "categories": category, "authors": author, "sort": sort,
         "page": page, "similar": similar_to, "results": results, "cards": cards, "notes": notes, "links": links,
         "terms": highlight_terms(q) if q else [], "section": "search",
-        "feeds": feeds_for("search", f"Search: {q[:60]}", urlencode({"q": q})) if q.strip() else [],
+        # The feed carries the filters and sort too, so it holds the papers this page shows.
+        "feeds": feeds_for("search", f"Search: {q[:60] or 'filtered papers'}",
+                           urlencode([(k, v) for k, v in base if k != "similar"]))
+        if (q.strip() or filters.active) and not similar else [],
     }
     return respond(request, "search.html", context, body)

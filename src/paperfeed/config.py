@@ -65,6 +65,10 @@ class Settings(BaseSettings):
         True, description="Limit sign-ins, sign-ups, votes and submissions per address and account; "
         "off only for load tests.",
     )
+    rate_limit_storage: str = Field(
+        "memory://", description="Where rate-limit counters live: memory:// (one process) or a shared "
+        "redis://host:6379 / memcached://host:11211 when several workers or machines serve the site.",
+    )
 
     # Mail (digests and confirmation mails); see README "Digests".
     smtp_host: str | None = Field(None, description="SMTP server; unset: no mail is sent (the CLI prints links).")

@@ -18,7 +18,8 @@ from paperfeed.web.session_middleware import SessionMiddleware
 
 def install_accounts(app: FastAPI, settings: Settings, engine: sa.Engine, secret_key: str) -> None:
     app.state.accounts = Accounts(engine)
-    app.state.rate_limiter = RateLimiter() if settings.rate_limits else RateLimiter.disabled()
+    app.state.rate_limiter = (RateLimiter(storage_uri=settings.rate_limit_storage) if settings.rate_limits
+                              else RateLimiter.disabled())
     app.state.arxiv_lookup = ArxivLookup(settings)
     app.add_middleware(
         SessionMiddleware, secret_key=secret_key, https_site=settings.base_url.lower().startswith("https://"),

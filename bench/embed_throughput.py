@@ -11,6 +11,7 @@ time through `embed_query`, as search does (the onnx backend runs them through t
 
     python bench/embed_throughput.py                     # 2,000 abstracts, 3 rounds
     python bench/embed_throughput.py --docs 500 --repeats 1 --no-quality --json
+    python bench/embed_throughput.py --only "onnx int8 256" "openvino int8 256"   # a few variants
 """
 
 from __future__ import annotations
@@ -126,13 +127,16 @@ def main() -> None:
     parser.add_argument("--scifact", type=Path, default=SHARED / "scifact")
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "paperfeed-bench")
     parser.add_argument("--no-quality", action="store_true", help="throughput only")
+    parser.add_argument("--only", nargs="*", default=None,
+                        help="variants whose label contains one of these (the baseline always runs)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    variants = [v for n, v in enumerate(VARIANTS) if n == 0 or not args.only or any(o in v[0] for o in args.only)]
 
     texts = arxiv_texts(args.arxiv, args.docs)
     scifact = None if args.no_quality else load_scifact(args.scifact)
     embedders = {label: load_embedder(backend=backend, cache_dir=args.cache / "models", max_tokens=tokens,
-                                      sort_by_length=sort) for label, backend, tokens, sort, _ in VARIANTS}
+                                      sort_by_length=sort) for label, backend, tokens, sort, _ in variants}
     for embedder in embedders.values():
         # Warm-up: first-call allocations, thread start, and (openvino) the int8 model's calibration.
         embedder.embed_documents(texts[:300])
@@ -146,7 +150,7 @@ def main() -> None:
     cores = os.cpu_count() or 1
     short_queries = [f"{text.split('.')[0]}" for text in texts[:200]]  # titles stand in for queries
     rows = []
-    for label, backend, tokens, _sort, measure in VARIANTS:
+    for label, backend, tokens, _sort, measure in variants:
         embedder = embedders[label]
         row = {"variant": label, "backend": backend, "max_tokens": tokens,
                "papers_s": len(texts) / statistics.median(walls[label]),
@@ -162,7 +166,7 @@ def main() -> None:
             row.update({k: twin[k] for k in ("ndcg@10", "recall@100")})
     doc_text_rows = []
     if scifact:
-        for label, backend, tokens, _sort, measure in VARIANTS:
+        for label, backend, tokens, _sort, measure in variants:
             if backend == "onnx" and measure and tokens in (256, 128):
                 for text_label, doc_text in DOC_TEXTS.items():
                     doc_text_rows.append({"variant": label, "doc_text": text_label,

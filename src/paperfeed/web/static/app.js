@@ -25,6 +25,7 @@
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!form.matches || !form.matches("form.upvote")) return;
+    if (!form.hasAttribute("data-signed-in")) return; // signed out: the plain post leads to the sign-in page
     event.preventDefault();
     var button = form.querySelector("button");
     if (button) button.disabled = true;
@@ -55,8 +56,10 @@
     form.addEventListener("input", function () {
       clearTimeout(timer);
       timer = setTimeout(function () {
-        var params = new URLSearchParams(new FormData(form));
-        params.delete("page");
+        var params = new URLSearchParams();
+        new FormData(form).forEach(function (value, name) { // empty fields stay out of the address
+          if (value !== "" && name !== "page") params.append(name, value);
+        });
         if (!params.get("q") && !params.get("author") && !params.get("category")) return;
         if (controller) controller.abort();
         controller = new AbortController();

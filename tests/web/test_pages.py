@@ -150,6 +150,20 @@ def test_a_day_orders_featured_papers_by_imported_plus_local_upvotes(site):
     assert "Wednesday, May 1, 2024" in html
 
 
+def test_the_next_link_stops_at_the_last_day_with_papers(site):
+    engine, client = site
+    today = date.today()
+    feature(engine, paper(engine, 1), today, upvotes=1)
+    ahead = today + timedelta(days=3)  # listed ahead of UTC's today (a time zone, or a clock)
+    feature(engine, paper(engine, 2), ahead, upvotes=1)
+
+    assert client.get(f"/papers/daily.json?date={ahead}").json()["links"]["next"] is None
+    assert client.get(f"/papers/daily.json?date={ahead - timedelta(days=1)}").json()["links"]["next"] == (
+        f"/papers/daily?date={ahead}")
+    assert client.get(f"/papers/daily.json?month={ahead:%Y-%m}").json()["links"]["next"] is None
+    assert links(client.get(f"/papers/daily?date={ahead}").text, "period-next") == []
+
+
 def test_week_and_month_views_hold_their_days_and_link_their_neighbours(site):
     engine, client = site
     monday, sunday, next_monday, april = paper(engine, 1), paper(engine, 2), paper(engine, 3), paper(engine, 4)

@@ -5,7 +5,7 @@ so a page, its JSON, the API and the RSS feed of one list always hold the same p
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
@@ -44,6 +44,13 @@ class CardPage:
 def _cards_in_order(conn: sa.Connection, ids: list[int], user: User | None, **extra) -> list[Card]:
     found = feed.papers_by_ids(conn, ids)
     return load_cards(conn, [found[i] for i in ids if i in found], user, **extra)
+
+
+def last_feed_day(conn: sa.Connection, settings: Settings) -> date:
+    """The last day worth a link: today, or a later day that already has papers (time zones ahead of UTC)."""
+    latest = feed.latest_feed_day(conn, settings.categories)
+    today = datetime.now(UTC).date()
+    return max(latest, today) if latest else today
 
 
 def feed_period(conn: sa.Connection, settings: Settings, day: str | None, week: str | None,

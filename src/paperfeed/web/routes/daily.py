@@ -47,8 +47,11 @@ def daily_page(request: Request, conn: ConnDep, settings: SettingsDep, user: Use
     period = lists.feed_period(conn, settings, day.isoformat() if day else None, week, month)
     feed = lists.daily_feed(conn, settings, user, period, offset=(page - 1) * PER_PAGE, limit=PER_PAGE)
     more = feed.featured_total > feed.offset + feed.limit or feed.new_more
+    following = period.next()
+    if following is not None and following.start > lists.last_feed_day(conn, settings):
+        following = None  # no link into days that have no papers yet
     links = {
-        "previous": daily_url(period.previous()), "next": daily_url(period.next()),
+        "previous": daily_url(period.previous()), "next": daily_url(following),
         "day": daily_url(day_period(period.start)), "week": daily_url(week_period(period.start)),
         "month": daily_url(month_period(period.start)),
         "previousPage": daily_url(period, page - 1) if page > 1 else None,

@@ -182,8 +182,10 @@ class SearchService:
 
     def search(self, text: str, filters: Filters = NO_FILTERS, *, limit: int = 20, offset: int = 0,
                sort: str = "relevance") -> SearchResults:
-        if not 1 <= limit <= MAX_LIMIT or not 0 <= offset <= MAX_OFFSET:
-            raise InvalidInput(f"limit must be 1-{MAX_LIMIT} and offset 0-{MAX_OFFSET}")
+        if not 1 <= limit <= MAX_LIMIT:
+            raise InvalidInput(f"limit must be 1-{MAX_LIMIT}, not {limit}")
+        if not 0 <= offset <= MAX_OFFSET:  # a page number too far reaches here as its offset: say why
+            raise InvalidInput(f"search results go {MAX_OFFSET:,} deep; this page would start at result {offset:,}")
         if sort not in ("relevance", "date"):
             raise InvalidInput("sort must be 'relevance' or 'date'")
         parsed = parse_query(text or "")

@@ -19,6 +19,7 @@ from paperfeed.search.service import SearchService
 from paperfeed.web.accounts_setup import install_accounts
 from paperfeed.web.csrf import require_csrf
 from paperfeed.web.errors import install_error_handlers
+from paperfeed.web.nul_bytes import refuse_nul
 from paperfeed.web.render import STATIC_DIR, JsonSuffixMiddleware, katex_installed, make_templates
 from paperfeed.web.routes import accounts, api, browse, daily, feeds, papers, search, submit, subscriptions, votes
 from paperfeed.web.searcher import LazySearch
@@ -56,7 +57,8 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None, search: S
 
     app = FastAPI(
         title="paperfeed", version="0.1.0", lifespan=lifespan, docs_url="/docs", redoc_url=None,
-        dependencies=[Depends(require_csrf)],  # every POST/PUT/PATCH/DELETE carries the session's token
+        # Every POST/PUT/PATCH/DELETE carries the session's token; no input carries a NUL (nul_bytes.py).
+        dependencies=[Depends(require_csrf), Depends(refuse_nul)],
         description="A self-hosted research-paper feed: daily papers, trending, search, feeds. "
         "Every page is also JSON (add .json to its path); the /api/ endpoints follow the Hugging Face papers API.",
     )

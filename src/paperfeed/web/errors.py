@@ -37,11 +37,18 @@ def error_response(request: Request, status: int, message: str, details: Any = N
     )
 
 
+def _describe(error: dict) -> dict:
+    loc = error.get("loc", ())
+    if error.get("type") == "json_invalid":  # loc is ("body", character offset): name the body, not a number
+        reason = (error.get("ctx") or {}).get("error", "decode error")
+        return {"parameter": "body", "problem": f"not valid JSON: {reason} at character {loc[-1] if loc else 0}"}
+    where = ".".join(str(part) for part in loc if part not in ("query", "path", "body"))
+    # A problem with the whole body (a list where an object belongs) has no field to name.
+    return {"parameter": where or (str(loc[0]) if loc else "request"), "problem": error.get("msg", "invalid")}
+
+
 def _validation_message(errors: list[dict]) -> tuple[str, list[dict]]:
-    details = []
-    for error in errors:
-        where = ".".join(str(part) for part in error.get("loc", ()) if part not in ("query", "path", "body"))
-        details.append({"parameter": where, "problem": error.get("msg", "invalid")})
+    details = [_describe(error) for error in errors]
     message = "; ".join(f"{d['parameter']}: {d['problem']}" for d in details) or "invalid request"
     return f"bad request parameters: {message}", details
 

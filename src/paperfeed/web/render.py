@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 import orjson
@@ -72,8 +73,9 @@ def wants_json(request: Request) -> bool:
 
 
 def json_url(request: Request) -> str:
-    """This page's JSON address, for a link on the page."""
-    path = request.url.path.rstrip("/") or ""
+    """This page's JSON address, for a link on the page. The path is quoted from the scope: keys and
+    author names may hold '%', which request.url.path leaves bare (a link to another page)."""
+    path = quote(request.scope["path"], safe=":/@").rstrip("/")
     query = f"?{request.url.query}" if request.url.query else ""
     return f"{path}.json{query}" if path else f"/.json{query}"
 

@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-KATEX := src/paperfeed/web/static/vendor/katex
+VENDOR := src/paperfeed/web/static/vendor
 export PAPERFEED_SAMPLE ?= ../shared/data/arxiv/papers.jsonl.gz
 
 .PHONY: run install vendor dev test lint bench clean
@@ -17,16 +17,19 @@ $(BIN)/paperfeed: pyproject.toml
 
 install: $(BIN)/paperfeed vendor
 
-# Front-end libraries (KaTeX renders math) come from the npm registry at install time, pinned by
-# package-lock.json, and are copied next to the app's own static files; never committed. Without
-# npm the pages still work and show math as TeX source.
-vendor: $(KATEX)/katex.min.js
+# Front-end libraries (KaTeX renders math, Swagger UI shows the API at /docs) come from the npm
+# registry at install time, pinned by package-lock.json, and are copied next to the app's own static
+# files; never committed. Without npm the pages still work (math as TeX source, /docs links the schema).
+vendor: $(VENDOR)/.installed
 
-$(KATEX)/katex.min.js: package-lock.json
+$(VENDOR)/.installed: package-lock.json
 	@if command -v npm >/dev/null; then \
 	  npm ci --no-audit --no-fund --loglevel=error && \
-	  rm -rf $(KATEX) && mkdir -p $(KATEX) && \
-	  cp -r node_modules/katex/dist/katex.min.js node_modules/katex/dist/katex.min.css node_modules/katex/dist/fonts $(KATEX)/; \
+	  rm -rf $(VENDOR) && mkdir -p $(VENDOR)/katex $(VENDOR)/swagger-ui && \
+	  cp -r node_modules/katex/dist/katex.min.js node_modules/katex/dist/katex.min.css \
+	    node_modules/katex/dist/fonts $(VENDOR)/katex/ && \
+	  cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css \
+	    $(VENDOR)/swagger-ui/ && touch $@; \
 	else echo "npm not found: math is shown as TeX source (install Node.js + npm, then make vendor)"; fi
 
 $(VENV)/.dev-installed: $(BIN)/paperfeed | vendor
@@ -56,4 +59,4 @@ bench: install
 	$(BIN)/python bench/ingest.py
 
 clean:
-	rm -rf $(VENV) data .pytest_cache node_modules src/paperfeed/web/static/vendor
+	rm -rf $(VENV) data .pytest_cache node_modules $(VENDOR)

@@ -18,6 +18,7 @@ from paperfeed.config import Settings
 from paperfeed.db.listings import upsert_listings
 from paperfeed.models import Listing
 from paperfeed.web.render import katex_installed
+from paperfeed.web.routes.docs import swagger_installed
 from web_client import PASSWORD, build_app, indexed_search, serve, sqlite_engine, store_paper
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -271,6 +272,27 @@ def test_search_results_update_as_you_type(open_tab):
     expect(results.first).to_have_attribute("data-key", DIFFUSION)
     expect(page).to_have_url(tab.url("/search?q=diffusion+image+synthesis&sort=relevance"))  # no empty fields
     assert page.evaluate("window.stillTheSamePage") is True
+    assert tab.errors == []
+
+
+def test_the_api_docs_work_offline_under_the_sites_script_policy(open_tab):
+    # Swagger UI comes from this site (npm at install time), started by a file, not inline code:
+    # a script the policy blocked, or one fetched from a CDN, would leave no operations and log errors.
+    tab = open_tab()
+    page = tab.page
+    response = page.goto("/docs")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    if not swagger_installed():
+        expect(page.get_by_role("link", name="/openapi.json")).to_be_visible()
+        return
+    expect(page.locator(".opblock-summary-path", has_text="/api/daily_papers")).to_be_visible()
+    assert tab.errors == []
+
+
+def test_the_subscription_form_fills_in_the_browsers_time_zone(open_tab):
+    tab = open_tab(timezone_id="Asia/Tokyo")
+    tab.page.goto("/subscriptions")
+    expect(tab.page.locator("[data-detect-timezone]")).to_have_value("Asia/Tokyo")
     assert tab.errors == []
 
 

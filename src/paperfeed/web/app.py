@@ -21,12 +21,14 @@ from paperfeed.web.csrf import require_csrf
 from paperfeed.web.errors import install_error_handlers
 from paperfeed.web.nul_bytes import refuse_nul
 from paperfeed.web.render import STATIC_DIR, JsonSuffixMiddleware, katex_installed, make_templates
-from paperfeed.web.routes import accounts, api, browse, daily, feeds, papers, search, submit, subscriptions, votes
+from paperfeed.web.routes import accounts, api, browse, daily, docs, feeds, papers, search, submit, subscriptions, votes
 from paperfeed.web.searcher import LazySearch
 from paperfeed.web.secret import resolve_secret_key
+from paperfeed.web.security_headers import SecurityHeadersMiddleware
 
 # Order matters where paths overlap: fixed paths (/papers/daily) before patterns (/papers/{key}).
 ROUTERS = [
+    docs.router,
     daily.router,
     search.router,
     api.router,
@@ -56,7 +58,7 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None, search: S
             engine.dispose()
 
     app = FastAPI(
-        title="paperfeed", version="0.1.0", lifespan=lifespan, docs_url="/docs", redoc_url=None,
+        title="paperfeed", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,  # /docs: routes/docs.py
         # Every POST/PUT/PATCH/DELETE carries the session's token; no input carries a NUL (nul_bytes.py).
         dependencies=[Depends(require_csrf), Depends(refuse_nul)],
         description="A self-hosted research-paper feed: daily papers, trending, search, feeds. "
@@ -74,4 +76,5 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None, search: S
         app.include_router(router)
     install_accounts(app, settings, engine, secret_key)
     app.add_middleware(JsonSuffixMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
     return app

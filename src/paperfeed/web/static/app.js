@@ -78,8 +78,17 @@
     });
   }
 
+  // Fill an empty time zone field with the browser's zone; the form works the same without it.
+  function detectTimezone() {
+    var field = document.querySelector("[data-detect-timezone]");
+    try {
+      if (field && !field.value) field.value = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+    } catch (e) { /* leave it empty: the site's default applies */ }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     renderMath(document);
     liveSearch();
+    detectTimezone();
   });
 })();

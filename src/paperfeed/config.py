@@ -44,7 +44,10 @@ class Settings(BaseSettings):
         "sentence-transformers folder, or a hub name when the hub is reachable.",
     )
     models_dir: Path | None = Field(None, description="Cache of exported ONNX models; default <data_dir>/models.")
-    embedding_backend: str = Field("onnx", description="onnx (int8, fast on CPU) or torch (sentence-transformers).")
+    embedding_backend: str = Field(
+        "openvino", pattern="^(openvino|onnx|onnx-fp32|torch)$",
+        description="openvino (static int8, fastest on CPU), onnx (onnxruntime, dynamic int8), onnx-fp32 or torch.",
+    )
     embedding_max_tokens: int = Field(256, description="Tokens of title + abstract the model reads.")
     fusion_method: str = Field("score", description="How the two legs are fused: score (weighted, min-max) or rrf.")
     fusion_keyword_weight: float = Field(0.5, ge=0.0, le=1.0, description="Weight of BM25; semantic gets the rest.")

@@ -1,15 +1,18 @@
 """Sentence embeddings for the semantic leg: texts in, L2-normalized float32 rows out, in input order.
 
-Two backends behind one protocol:
-- "onnx" (default): the model exported once to ONNX (see onnx_export), run by onnxruntime with a
-  `tokenizers` tokenizer. Documents go through int8 weights (2.8x the papers per second of the
-  original on a 2-core CPU at 256 tokens); queries, one short text at a time, through the fp32
-  graph: int8 moves short texts most (cosine 0.97-0.99), and on SciFact the fp32 queries win back
-  all the int8 loss (nDCG@10 0.6606 vs 0.6602 original, 0.6584 with int8 queries) for ~3 ms more.
-  "onnx-fp32" uses fp32 for both (cosine 1.0 to the original, for checking).
+Backends behind one protocol (measured by bench/embed_throughput.py on this 2-core CPU, 256 tokens,
+against sentence-transformers fp32 at 25.7 papers/s and SciFact dense nDCG@10 0.6602):
+- "openvino" (default): the ONNX export below run by OpenVINO, statically quantized to int8 for
+  documents (openvino_embed.py), batches in flight on both cores: 161.6 papers/s (6.3x), nDCG@10
+  0.6599-0.6611 depending on the calibration texts.
+- "onnx": the model exported once to ONNX (see onnx_export), run by onnxruntime with a `tokenizers`
+  tokenizer. Documents go through dynamic int8 weights (84.6 papers/s, 3.3x); queries, one short
+  text at a time, through the fp32 graph: int8 moves short texts most (cosine 0.97-0.99), and on
+  SciFact the fp32 queries win back all the int8 loss (nDCG@10 0.6606 vs 0.6602 original, 0.6584
+  with int8 queries) for ~3 ms more. "onnx-fp32" uses fp32 for both (cosine 1.0 to the original).
 - "torch": sentence-transformers as published, the baseline the benchmarks compare against.
 
-Both cut padding by batching texts of similar token length together (order is restored before
+All cut padding by batching texts of similar token length together (order is restored before
 returning) and read at most `max_tokens` tokens of each text.
 """
 
@@ -205,7 +208,7 @@ def cache_slug(model: str, model_dir: Path) -> str:
     return f"{base}-{hashlib.sha1(str(model_dir.resolve()).encode()).hexdigest()[:8]}"
 
 
-def load_embedder(model: str = DEFAULT_MODEL, backend: str = "onnx", *, cache_dir: Path,
+def load_embedder(model: str = DEFAULT_MODEL, backend: str = "openvino", *, cache_dir: Path,
                   max_tokens: int = DEFAULT_MAX_TOKENS, threads: int | None = None,
                   sort_by_length: bool = True) -> Embedder:
     """The embedder the settings ask for; for onnx, exports into cache_dir/<model> on first use only."""

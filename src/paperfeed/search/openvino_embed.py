@@ -76,9 +76,8 @@ class OpenVinoEmbedder:
                 self._models[purpose] = _compile(path, latency=purpose == "queries", threads=self.threads)
             return self._models[purpose]
 
-    def _run(self, model, encodings) -> np.ndarray:
-        from paperfeed.search.embed import pool
-
+    @staticmethod
+    def _feed(model, encodings) -> tuple[dict, np.ndarray]:
         width = max(len(e.ids) for e in encodings)
         ids = np.zeros((len(encodings), width), dtype=np.int64)
         mask = np.zeros_like(ids)
@@ -87,19 +86,37 @@ class OpenVinoEmbedder:
             mask[row, :len(encoding.ids)] = 1
         feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
         names = {port.get_any_name() for port in model.inputs}
-        hidden = model({k: v for k, v in feed.items() if k in names})[model.outputs[0]]
-        return pool(hidden, mask, self.pooling)
+        return {k: v for k, v in feed.items() if k in names}, mask
 
     def _embed(self, texts: Sequence[str], purpose: str) -> np.ndarray:
-        from paperfeed.search.embed import length_batches, normalize_rows
+        from paperfeed.search.embed import length_batches, normalize_rows, pool
 
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not len(texts):
             return out
         model = self._model(purpose, texts)
         encodings = self.tokenizer.encode_batch(list(texts))
-        for batch in length_batches([len(e.ids) for e in encodings], self.batch_size, self.sort_by_length):
-            out[batch] = self._run(model, [encodings[i] for i in batch])
+        batches = length_batches([len(e.ids) for e in encodings], self.batch_size, self.sort_by_length)
+        if purpose == "queries":  # one short text: the latency-tuned model, synchronously
+            for batch in batches:
+                feed, mask = self._feed(model, [encodings[i] for i in batch])
+                out[batch] = pool(model(feed)[model.outputs[0]], mask, self.pooling)
+            return normalize_rows(out)
+        # The throughput-tuned model runs one stream per core; a synchronous call would keep one of
+        # them busy, so batches go through a queue of as many requests as the device wants in flight.
+        import openvino
+
+        queue = openvino.AsyncInferQueue(model, model.get_property("OPTIMAL_NUMBER_OF_INFER_REQUESTS"))
+
+        def finished(request, job) -> None:
+            batch, mask = job
+            out[batch] = pool(request.get_output_tensor(0).data, mask, self.pooling)
+
+        queue.set_callback(finished)
+        for batch in batches:
+            feed, mask = self._feed(model, [encodings[i] for i in batch])
+            queue.start_async(feed, (batch, mask))
+        queue.wait_all()
         return normalize_rows(out)
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:

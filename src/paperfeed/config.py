@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     )
     web_host: str = Field("127.0.0.1", description="Address `paperfeed serve` listens on.")
     web_port: int = Field(8000, ge=1, le=65535, description="Port `paperfeed serve` listens on.")
+    web_concurrency: int = Field(
+        2, ge=1, le=10, description="Requests one worker process works on at once (the rest wait their turn); "
+        "at most 10, the database connections a worker keeps. Raise it for PostgreSQL on another machine.",
+    )
     base_url: str = Field(
         "http://127.0.0.1:8000", description="The site's public address, for links in feeds and mails.",
     )

@@ -156,3 +156,18 @@ def test_openvino_backend_calibrates_once_and_agrees_with_the_original(cache_dir
     assert np.allclose(again.embed_documents(abstracts[:3]), vectors[:3], atol=1e-3)
     assert int8.stat().st_mtime_ns == written_at  # kept, not calibrated again
     assert not [p for p in folder.iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.parametrize("backend", ["openvino", "onnx"])
+def test_queries_embedded_from_many_threads_at_once_come_out_right(cache_dir, backend):
+    # A web worker serves two searches at once: each embeds its query in its own thread.
+    from concurrent.futures import ThreadPoolExecutor
+
+    pytest.importorskip(backend if backend == "openvino" else "onnxruntime")
+    embedder = load_embedder("all-MiniLM-L6-v2", backend=backend, cache_dir=cache_dir)
+    embedder.embed_documents(TEXTS)  # (openvino: calibrates its document model first)
+    texts = [f"{text} {n}" for n in range(8) for text in TEXTS]
+    alone = [embedder.embed_query(text) for text in texts]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        together = list(pool.map(embedder.embed_query, texts))
+    assert np.allclose(np.stack(together), np.stack(alone), atol=1e-5)

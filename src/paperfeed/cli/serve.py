@@ -9,6 +9,8 @@ from typing import Annotated
 import typer
 
 from paperfeed.cli.app import app, err
+from paperfeed.errors import PaperfeedError
+from paperfeed.web import workers as workers_module
 from paperfeed.web.secret import MIN_SECRET_LENGTH, resolve_secret_key
 
 
@@ -37,9 +39,13 @@ def serve_command(
         os.environ["PAPERFEED_SECRET_KEY"] = secrets.token_urlsafe(48)
     host = host or settings.web_host
     port = port or settings.web_port
+    options = {"proxy_headers": forwarded_allow_ips is not None, "forwarded_allow_ips": forwarded_allow_ips,
+               "log_level": "warning", "access_log": False}
     err.print(f"paperfeed at http://{host}:{port} ({workers} worker{'s' if workers > 1 else ''}); Ctrl-C stops it")
-    uvicorn.run(
-        "paperfeed.web.asgi:app_from_environment", factory=True, host=host, port=port, workers=workers,
-        proxy_headers=forwarded_allow_ips is not None, forwarded_allow_ips=forwarded_allow_ips,
-        log_level="warning", access_log=False,
-    )
+    try:
+        if workers == 1:
+            uvicorn.run(workers_module.APP, factory=True, host=host, port=port, **options)
+        else:
+            workers_module.serve_workers(host, port, workers, options)
+    except OSError as exc:
+        raise PaperfeedError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None

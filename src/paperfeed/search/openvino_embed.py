@@ -63,6 +63,7 @@ class OpenVinoEmbedder:
         self.tokenizer.enable_truncation(self.max_tokens)
         self._models: dict[str, object] = {}
         self._lock = threading.Lock()
+        self._thread_requests = threading.local()
 
     def _model(self, purpose: str, texts: Sequence[str]):
         with self._lock:
@@ -75,6 +76,14 @@ class OpenVinoEmbedder:
                         quantize(self.folder, list(texts[:CALIBRATION_TEXTS]), self.max_tokens)
                 self._models[purpose] = _compile(path, latency=purpose == "queries", threads=self.threads)
             return self._models[purpose]
+
+    def _request_of_this_thread(self, model):
+        """An infer request per thread: a compiled model's own one serves a single call at a time
+        ("Infer Request is busy" when two searches of a web worker embed their queries at once)."""
+        requests = self._thread_requests.__dict__.setdefault("requests", {})
+        if id(model) not in requests:
+            requests[id(model)] = model.create_infer_request()
+        return requests[id(model)]
 
     @staticmethod
     def _feed(model, encodings) -> tuple[dict, np.ndarray]:
@@ -98,9 +107,11 @@ class OpenVinoEmbedder:
         encodings = self.tokenizer.encode_batch(list(texts))
         batches = length_batches([len(e.ids) for e in encodings], self.batch_size, self.sort_by_length)
         if purpose == "queries":  # one short text: the latency-tuned model, synchronously
+            request = self._request_of_this_thread(model)
             for batch in batches:
                 feed, mask = self._feed(model, [encodings[i] for i in batch])
-                out[batch] = pool(model(feed)[model.outputs[0]], mask, self.pooling)
+                request.infer(feed)
+                out[batch] = pool(request.get_output_tensor(0).data, mask, self.pooling)
             return normalize_rows(out)
         # The throughput-tuned model runs one stream per core; a synchronous call would keep one of
         # them busy, so batches go through a queue of as many requests as the device wants in flight.

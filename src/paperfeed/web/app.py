@@ -17,6 +17,7 @@ from paperfeed.config import Settings
 from paperfeed.db.engine import make_engine
 from paperfeed.search.service import SearchService
 from paperfeed.web.accounts_setup import install_accounts
+from paperfeed.web.concurrency import ConcurrencyLimitMiddleware
 from paperfeed.web.csrf import require_csrf
 from paperfeed.web.errors import install_error_handlers
 from paperfeed.web.nul_bytes import refuse_nul
@@ -77,4 +78,5 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None, search: S
     install_accounts(app, settings, engine, secret_key)
     app.add_middleware(JsonSuffixMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(ConcurrencyLimitMiddleware, limit=settings.web_concurrency)  # outermost: see concurrency.py
     return app

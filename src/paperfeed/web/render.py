@@ -107,6 +107,7 @@ def respond(request: Request, template: str, context: Mapping[str, Any], json_bo
 def make_templates() -> Jinja2Templates:
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True, trim_blocks=True, lstrip_blocks=True,
+        auto_reload=False,  # templates ship with the package: no stat() of every template on every render
     )
     environment.filters["rich"] = rich_text
     environment.filters["http_url"] = http_url

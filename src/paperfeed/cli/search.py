@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from typing import Annotated
 
@@ -13,17 +14,27 @@ from paperfeed.cli.app import JsonOption, app, err, out
 from paperfeed.report import render_search_results, search_results_json
 from paperfeed.search.base import Filters
 
+LOG_EVERY_S = 30.0  # progress lines when stderr is a file (make run's background data/index.log)
+
 
 def _bar(description: str, disable: bool):
+    """A progress bar on a terminal; on a file (no live display there), a line every LOG_EVERY_S."""
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TimeRemainingColumn())
-    progress = Progress(*columns, console=err, disable=disable)
+    progress = Progress(*columns, console=err, disable=disable or not err.is_terminal)
     task = progress.add_task(description, total=None, rate="")
+    started = time.monotonic()
+    logged_at = [started]
 
     def update(done: int, total: int) -> None:
         elapsed = progress.tasks[task].elapsed or 0
         rate = f"{done / elapsed:,.0f} papers/s" if elapsed > 0 else ""
         progress.update(task, completed=done, total=total, rate=rate)
+        now = time.monotonic()
+        if not disable and not err.is_terminal and (now - logged_at[0] >= LOG_EVERY_S or done == total):
+            logged_at[0] = now
+            err.print(f"{description}: {done:,} of {total:,} papers ({rate or 'starting'}, "
+                      f"{now - started:,.0f} s)", highlight=False)
 
     return progress, update
 

@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 MAX_LIMIT = 100
 MAX_OFFSET = 1_000
 OVERSAMPLE = 5  # filtered semantic leg: neighbours looked at per result wanted, before the exact fallback
+DEEPER = 4  # ...and how much further it looks once when too few of those passed the filter
 RELOAD_CHECK_S = 10.0  # how often a long-lived service looks for a newer vector index file
 COVERAGE_TTL_S = 30.0  # how long the count behind "semantic index N% ready" is reused
 NO_FILTERS = Filters()
@@ -152,11 +153,18 @@ class SearchService:
         # Most filters keep a good share of the papers: look a few times deeper without the filter
         # and keep the neighbours that pass it. Only when too few pass (a narrow filter) search
         # exactly within the whole filtered set, which costs more the broader the filter is.
-        nearest = self.vectors.search(query, OVERSAMPLE * depth)
-        passing = self.keyword.filter_ids([pid for pid, _ in nearest], filters)
-        kept = [(pid, score) for pid, score in nearest if pid in passing]
-        if len(kept) >= depth or len(nearest) < OVERSAMPLE * depth:
-            return kept[:depth]
+        looked = OVERSAMPLE * depth
+        for attempt in range(2):
+            nearest = self.vectors.search(query, looked)
+            passing = self.keyword.filter_ids([pid for pid, _ in nearest], filters)
+            kept = [(pid, score) for pid, score in nearest if pid in passing]
+            if len(kept) >= depth or len(nearest) < looked:
+                return kept[:depth]
+            # Once more, DEEPER times as far, when the share that passed promises enough there: at 1M
+            # papers that costs ~20 ms where the filtered search below costs ~45 ms (150K matching ids).
+            if attempt or len(kept) * DEEPER < depth:
+                break
+            looked *= DEEPER
         return self.vectors.search(query, depth, allowed_ids=self.keyword.matching_ids(filters))
 
     def _rank(self, parsed: ParsedQuery, filters: Filters, depth: int) -> Ranked:

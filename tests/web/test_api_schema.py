@@ -321,12 +321,19 @@ def test_a_repeated_parameter_takes_the_last_value(client):
     assert client.get("/search.json?q=diffusion&q=attention").json()["query"] == "attention"
 
 
-@pytest.mark.parametrize("url", ["/authors/Ashish%20Vaswani.json?page=42", "/api/papers/search?q=attention&p=10000"])
-def test_a_page_past_the_deepest_result_says_how_deep_results_go(client, url):
-    response = client.get(url)
+def test_a_page_past_the_deepest_result_says_how_deep_results_go(client):
+    response = client.get("/api/papers/search?q=attention&p=10000")
 
     assert response.status_code == 400
     assert "search results go 1,000 deep" in response.json()["error"]["message"]
+
+
+def test_author_pages_stop_where_search_results_do(client):
+    # 25 a page, 1,000 results deep: page 41 is the last one the index can fill.
+    assert client.get("/authors/Ashish%20Vaswani.json?page=41").status_code in (200, 404)
+    response = client.get("/authors/Ashish%20Vaswani.json?page=42")
+    assert response.status_code == 422
+    assert "page" in response.json()["error"]["message"]
 
 
 @pytest.mark.parametrize(("body", "problem"), [

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 
 from paperfeed.errors import NotFound
+from paperfeed.search.service import MAX_OFFSET
 from paperfeed.web import lists
 from paperfeed.web.cards import author_path, card_json, category_path
 from paperfeed.web.deps import ConnDep, SearchDep, SettingsDep, UserDep
@@ -18,6 +19,8 @@ from paperfeed.web.routes.daily import feeds_for
 router = APIRouter()
 PER_PAGE = 25
 AuthorName = Annotated[str, Path(max_length=300, description="The author's name as written on papers.")]
+# An author's papers come from the search index when there is one, which pages MAX_OFFSET results deep.
+AuthorPage = Annotated[int, Query(ge=1, le=MAX_OFFSET // PER_PAGE + 1, description="Page number, from 1.")]
 CategoryName = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9.\-]+$", description="e.g. cs.CL")]
 
 
@@ -30,7 +33,7 @@ def _page_links(base: str, page: int, more: bool) -> dict:
 
 @router.get("/authors/{name:path}", summary="An author's papers, newest first")
 def author_page(request: Request, name: AuthorName, conn: ConnDep, search: SearchDep, user: UserDep,
-                page: Page = 1):
+                page: AuthorPage = 1):
     name = " ".join(name.split())
     result = lists.author(conn, search, user, name, offset=(page - 1) * PER_PAGE, limit=PER_PAGE)
     if not result.cards and page == 1:

@@ -109,20 +109,28 @@ class OpenVinoEmbedder:
         encodings = self.tokenizer.encode_batch(list(texts))
         batches = length_batches([len(e.ids) for e in encodings], self.batch_size, self.sort_by_length)
         # The throughput-tuned model runs one stream per core; a synchronous call would keep one of
-        # them busy, so batches go through a queue of as many requests as the device wants in flight.
-        import openvino
+        # them busy, so as many requests as the device wants are kept in flight, round robin. Results
+        # are collected here, in this thread: no Python runs in OpenVINO's threads (no callbacks).
+        requests = [model.create_infer_request()
+                    for _ in range(max(1, model.get_property("OPTIMAL_NUMBER_OF_INFER_REQUESTS")))]
+        in_flight: list[tuple | None] = [None] * len(requests)
 
-        queue = openvino.AsyncInferQueue(model, model.get_property("OPTIMAL_NUMBER_OF_INFER_REQUESTS"))
+        def collect(slot: int) -> None:
+            batch, mask = in_flight[slot]
+            requests[slot].wait()
+            out[batch] = pool(requests[slot].get_output_tensor(0).data, mask, self.pooling)
+            in_flight[slot] = None
 
-        def finished(request, job) -> None:
-            batch, mask = job
-            out[batch] = pool(request.get_output_tensor(0).data, mask, self.pooling)
-
-        queue.set_callback(finished)
-        for batch in batches:
+        for number, batch in enumerate(batches):
+            slot = number % len(requests)
+            if in_flight[slot] is not None:
+                collect(slot)
             feed, mask = self._feed(model, [encodings[i] for i in batch])
-            queue.start_async(feed, (batch, mask))
-        queue.wait_all()
+            requests[slot].start_async(feed)
+            in_flight[slot] = (batch, mask)
+        for slot in range(len(requests)):
+            if in_flight[slot] is not None:
+                collect(slot)
         return normalize_rows(out)
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:

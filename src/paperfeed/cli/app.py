@@ -58,6 +58,14 @@ class Context:
         return HttpClient.from_settings(self.settings)
 
 
+class _NoInterruptTracebacks(logging.Filter):
+    """Drops log records carrying a KeyboardInterrupt (SQLAlchemy logs one when Ctrl-C lands while it
+    returns a connection to its pool): the user gets the one "interrupted" line, not a traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], KeyboardInterrupt))
+
+
 @app.callback()
 def _main(
     ctx: typer.Context,
@@ -67,6 +75,8 @@ def _main(
         level=logging.INFO if verbose else logging.WARNING, format="%(message)s",
         handlers=[RichHandler(console=err, show_path=False, show_time=False)],
     )
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_NoInterruptTracebacks())
     ctx.obj = Context(Settings())
 
 

@@ -46,19 +46,19 @@ def _cards_in_order(conn: sa.Connection, ids: list[int], user: User | None, **ex
     return load_cards(conn, [found[i] for i in ids if i in found], user, **extra)
 
 
-def last_feed_day(conn: sa.Connection, settings: Settings) -> date:
-    """The last day worth a link: today, or a later day that already has papers (time zones ahead of UTC)."""
-    latest = feed.latest_feed_day(conn, settings.categories)
+def last_feed_day(latest: date | None) -> date:
+    """The last day worth a link, given the latest day with data (feed.latest_feed_day): today, or a
+    later day that already has papers (time zones ahead of UTC)."""
     today = datetime.now(UTC).date()
     return max(latest, today) if latest else today
 
 
 def feed_period(conn: sa.Connection, settings: Settings, day: str | None, week: str | None,
-                month: str | None) -> Period:
+                month: str | None, *, latest: date | None = None) -> Period:
     """The period asked for; by default the latest day with data (a store of old papers is not empty
-    just because nothing was featured today)."""
+    just because nothing was featured today). `latest` saves the lookup when the caller has it."""
     if not (day or week or month):
-        latest = feed.latest_feed_day(conn, settings.categories)
+        latest = latest or feed.latest_feed_day(conn, settings.categories)
         return day_period(latest or datetime.now(UTC).date())
     return parse_period(day, week, month, datetime.now(UTC).date())
 

@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 
+from paperfeed.db.feed import latest_feed_day
 from paperfeed.rank import DEFAULT_HALF_LIFE
 from paperfeed.web import lists
 from paperfeed.web.cards import card_json
@@ -44,11 +45,12 @@ def feeds_for(path: str, title: str, query: str = "") -> list[dict]:
 @router.get("/papers/daily", summary="The daily feed of a day, an ISO week or a month")
 def daily_page(request: Request, conn: ConnDep, settings: SettingsDep, user: UserDep, day: Day = None,
                week: Week = None, month: Month = None, page: Page = 1):
-    period = lists.feed_period(conn, settings, day.isoformat() if day else None, week, month)
+    latest = latest_feed_day(conn, settings.categories)  # once: the default day and the last next link
+    period = lists.feed_period(conn, settings, day.isoformat() if day else None, week, month, latest=latest)
     feed = lists.daily_feed(conn, settings, user, period, offset=(page - 1) * PER_PAGE, limit=PER_PAGE)
     more = feed.featured_total > feed.offset + feed.limit or feed.new_more
     following = period.next()
-    if following is not None and following.start > lists.last_feed_day(conn, settings):
+    if following is not None and following.start > lists.last_feed_day(latest):
         following = None  # no link into days that have no papers yet
     links = {
         "previous": daily_url(period.previous()), "next": daily_url(following),

@@ -32,11 +32,11 @@ CALIBRATION_TEXTS = 300
 INT8_FILE = "model-ov-int8.xml"
 
 
-def _compile(path: Path, *, latency: bool, threads: int | None):
+def _compile(path: Path, *, threads: int | None):
     import openvino
 
     config = {"INFERENCE_PRECISION_HINT": "bf16" if _has_bf16() else "f32",
-              "PERFORMANCE_HINT": "LATENCY" if latency else "THROUGHPUT"}
+              "PERFORMANCE_HINT": "THROUGHPUT"}
     if threads:
         config["INFERENCE_NUM_THREADS"] = threads
     return openvino.Core().compile_model(str(path), "CPU", config)
@@ -62,18 +62,19 @@ class OpenVinoEmbedder:
         self.tokenizer = Tokenizer.from_file(str(folder / onnx_export.TOKENIZER_FILE))
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(self.max_tokens)
-        self._models: dict[str, object] = {}
+        self._documents_model = None
         self._lock = threading.Lock()
         self._queries = None
 
-    def _model(self, purpose: str, texts: Sequence[str]):
+    def _model(self, texts: Sequence[str]):
+        """The int8 document model, calibrated on `texts` the first time there is none."""
         with self._lock:
-            if purpose not in self._models:
+            if self._documents_model is None:
                 path = self.folder / INT8_FILE
                 if not path.exists():
                     quantize(self.folder, list(texts[:CALIBRATION_TEXTS]), self.max_tokens)
-                self._models[purpose] = _compile(path, latency=False, threads=self.threads)
-            return self._models[purpose]
+                self._documents_model = _compile(path, threads=self.threads)
+            return self._documents_model
 
     def _query_embedder(self):
         """Queries go through onnxruntime's fp32 session of the same export. OpenVINO embedded one
@@ -99,13 +100,13 @@ class OpenVinoEmbedder:
         names = {port.get_any_name() for port in model.inputs}
         return {k: v for k, v in feed.items() if k in names}, mask
 
-    def _embed(self, texts: Sequence[str], purpose: str) -> np.ndarray:
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
         from paperfeed.search.embed import length_batches, normalize_rows, pool
 
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not len(texts):
             return out
-        model = self._model(purpose, texts)
+        model = self._model(texts)
         encodings = self.tokenizer.encode_batch(list(texts))
         batches = length_batches([len(e.ids) for e in encodings], self.batch_size, self.sort_by_length)
         # The throughput-tuned model runs one stream per core; a synchronous call would keep one of
@@ -132,9 +133,6 @@ class OpenVinoEmbedder:
             if in_flight[slot] is not None:
                 collect(slot)
         return normalize_rows(out)
-
-    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
-        return self._embed(texts, "documents")
 
     def embed_query(self, text: str) -> np.ndarray:
         return self._query_embedder().embed_query(text)

@@ -5,12 +5,17 @@ Built by the entry points (CLI, web app) and passed down; nothing reads the envi
 
 from __future__ import annotations
 
+import hashlib
+import logging
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+log = logging.getLogger(__name__)
+
 DEFAULT_SAMPLE = Path("../shared/data/arxiv/papers.jsonl.gz")
+MIN_SECRET_LENGTH = 32
 
 
 class Settings(BaseSettings):
@@ -101,6 +106,35 @@ class Settings(BaseSettings):
     digest_retry_delay_s: float = Field(2.0, ge=0, description="First retry pause; doubles on each retry.")
     digest_confirm_hours: int = Field(48, ge=1, description="How long a confirmation link stays valid.")
 
+    @model_validator(mode="after")
+    def _check_secret_key(self) -> Settings:
+        """Outside development a real key is required. In development without one, every process of one
+        instance (the CLI that prints a confirmation link, each `serve` worker) derives the same key from
+        the database URL, so what one signs the others accept."""
+        key = self.secret_key.get_secret_value() if self.secret_key else ""
+        if len(key) >= MIN_SECRET_LENGTH:
+            return self
+        if self.environment != "development":
+            what = "is not set" if not key else f"has only {len(key)} characters"
+            raise ValueError(
+                f"refusing to start in {self.environment}: PAPERFEED_SECRET_KEY {what}; set it to at least "
+                f"{MIN_SECRET_LENGTH} random characters, e.g. "
+                "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
+        if key:
+            log.warning("PAPERFEED_SECRET_KEY is shorter than %d characters: fine for development only",
+                        MIN_SECRET_LENGTH)
+            return self
+        log.info("no PAPERFEED_SECRET_KEY: using a development key derived from the database URL")
+        self.secret_key = SecretStr(development_key(self.resolved_database_url))
+        return self
+
+    @property
+    def signing_key(self) -> str:
+        """The key that signs session cookies, CSRF tokens and the links in mails (never empty)."""
+        assert self.secret_key is not None  # the validator sets one
+        return self.secret_key.get_secret_value()
+
     @property
     def resolved_models_dir(self) -> Path:
         return self.models_dir or self.data_dir / "models"
@@ -110,3 +144,18 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'paperfeed.db').resolve()}"
+
+
+def development_key(database_url: str) -> str:
+    """One stable key per development instance; never used outside development (see _check_secret_key)."""
+    return hashlib.sha256(f"paperfeed-development:{database_url}".encode()).hexdigest()
+
+
+def describe_invalid_settings(errors: list[dict]) -> str:
+    """A pydantic ValidationError of Settings in one line, naming the variables to fix."""
+    problems = []
+    for error in errors:
+        message = error.get("msg", "invalid").removeprefix("Value error, ")
+        names = [str(part) for part in error.get("loc", ()) if isinstance(part, str)]
+        problems.append(f"PAPERFEED_{names[0].upper()}: {message}" if names else message)
+    return "invalid configuration: " + "; ".join(problems)

@@ -3,7 +3,6 @@ opt-in flow over a real store (SQLite and PostgreSQL) and a real SMTP server."""
 
 from __future__ import annotations
 
-import logging
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -24,8 +23,8 @@ from paperfeed.digest.signup import (
     update_preferences,
 )
 from paperfeed.digest.subscriptions import parse_request
-from paperfeed.digest.tokens import LinkExpired, LinkSigner, signing_key
-from paperfeed.errors import InvalidInput, PaperfeedError
+from paperfeed.digest.tokens import LinkExpired, LinkSigner
+from paperfeed.errors import InvalidInput
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -115,16 +114,6 @@ def test_confirmation_links_expire_but_unsubscribe_links_do_not(signer):
         signer.read("confirm", confirm_token, NOW + timedelta(hours=48, seconds=1))
     unsubscribe_token = signer.token("unsubscribe", 7, "ada@example.org", NOW)
     assert signer.read("unsubscribe", unsubscribe_token, NOW + timedelta(days=3650)).subscriber_id == 7
-
-
-def test_production_refuses_to_sign_without_a_key(tmp_path, caplog):
-    with pytest.raises(PaperfeedError, match="PAPERFEED_SECRET_KEY is not set"):
-        signing_key(make_settings(tmp_path, "sqlite:///a.db", secret_key=None, environment="production"))
-    with caplog.at_level(logging.WARNING):
-        first = signing_key(make_settings(tmp_path, "sqlite:///a.db", secret_key=None))
-    assert "fine for development only" in caplog.text
-    assert first == signing_key(make_settings(tmp_path, "sqlite:///a.db", secret_key=None))  # stable
-    assert first != signing_key(make_settings(tmp_path, "sqlite:///b.db", secret_key=None))
 
 
 # --- double opt-in over a real store and SMTP server ------------------------------------------

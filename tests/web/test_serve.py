@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -70,10 +71,31 @@ def test_serve_answers_on_its_port_and_workers_share_the_session_key(tmp_path):
     ({}, False, "run `paperfeed db upgrade` first"),
 ])
 def test_serve_refuses_in_one_line_before_listening(tmp_path, extra, setup, message):
-    env = environment(tmp_path, **extra)
     if setup:
-        assert paperfeed(env, "db", "upgrade").returncode == 0
-    result = paperfeed(env, "serve", "--port", str(free_port()))
+        assert paperfeed(environment(tmp_path), "db", "upgrade").returncode == 0
+    result = paperfeed(environment(tmp_path, **extra), "serve", "--port", str(free_port()))
     assert result.returncode == 1
     assert message in " ".join(result.stderr.split())
     assert "Traceback" not in result.stderr
+
+
+def test_a_link_the_cli_prints_in_development_is_accepted_by_the_server(tmp_path):
+    """No PAPERFEED_SECRET_KEY: `paperfeed subscribe` and every `serve` worker must sign with one key."""
+    env = environment(tmp_path)
+    assert paperfeed(env, "db", "upgrade").returncode == 0
+    subscribed = paperfeed(env, "subscribe", "ada@example.org", "--category", "cs.CL")
+    assert subscribed.returncode == 0, subscribed.stderr
+    link = urlsplit(next(line for line in subscribed.stdout.split() if "/subscriptions/confirm?" in line))
+    port = free_port()
+    process = subprocess.Popen([str(CONSOLE_SCRIPT), "serve", "--port", str(port), "--workers", "2"],
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(base + "/", process)
+        for _ in range(4):  # connections may reach either worker
+            page = httpx.get(f"{base}{link.path}?{link.query}")
+            assert page.status_code == 200, page.text
+            assert "not valid" not in page.text
+    finally:
+        process.terminate()
+        process.wait(timeout=20)

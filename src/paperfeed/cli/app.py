@@ -9,12 +9,13 @@ from dataclasses import asdict
 from typing import Annotated
 
 import orjson
+import pydantic
 import sqlalchemy as sa
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
 
-from paperfeed.config import Settings
+from paperfeed.config import Settings, describe_invalid_settings
 from paperfeed.db import migrate
 from paperfeed.db.engine import make_engine
 from paperfeed.db.stats import store_stats
@@ -128,6 +129,9 @@ def run(argv: list[str] | None = None) -> int:
         return _interrupted()
     except PaperfeedError as exc:
         err.print(f"error: {exc}", highlight=False, markup=False, soft_wrap=True)
+        return 1
+    except pydantic.ValidationError as exc:  # Settings() refused the environment
+        err.print(f"error: {describe_invalid_settings(exc.errors())}", highlight=False, markup=False, soft_wrap=True)
         return 1
     except sa.exc.OperationalError as exc:
         err.print(f"database error: {str(exc.orig).splitlines()[0]}",

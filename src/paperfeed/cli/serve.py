@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import secrets
 from typing import Annotated
 
 import typer
@@ -11,7 +9,6 @@ import typer
 from paperfeed.cli.app import app, err
 from paperfeed.errors import PaperfeedError
 from paperfeed.web import workers as workers_module
-from paperfeed.web.secret import MIN_SECRET_LENGTH, resolve_secret_key
 
 
 @app.command("serve")
@@ -32,11 +29,6 @@ def serve_command(
 
     settings = ctx.obj.settings
     ctx.obj.migrated_engine()  # refuse to serve an unmigrated store, in one line
-    resolve_secret_key(settings)  # refuse production without a key before any worker starts
-    if not settings.secret_key or len(settings.secret_key.get_secret_value()) < MIN_SECRET_LENGTH:
-        # Development without a key: one random key shared by every worker of this run, so a
-        # session signed by one worker is valid in the others (sessions still reset on restart).
-        os.environ["PAPERFEED_SECRET_KEY"] = secrets.token_urlsafe(48)
     host = host or settings.web_host
     port = port or settings.web_port
     options = {"proxy_headers": forwarded_allow_ips is not None, "forwarded_allow_ips": forwarded_allow_ips,

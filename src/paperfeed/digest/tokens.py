@@ -3,9 +3,8 @@ an old digest's unsubscribe link must keep working). A token names the subscribe
 address, so it is no use for anyone else, and the purpose is part of the signature (an unsubscribe
 token cannot confirm). The token itself is the authority: no sign-in, no cookie.
 
-The key is PAPERFEED_SECRET_KEY. In development without one, a key is derived from the database URL
-(stable, so links the CLI prints work in the dev server) and a warning says so; in production a
-missing key is refused.
+The key is Settings.signing_key (PAPERFEED_SECRET_KEY, or in development a stable key derived from the
+database URL: see config.py), the same key the web app signs sessions with.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from urllib.parse import urlencode
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from paperfeed.config import Settings
-from paperfeed.errors import InvalidInput, PaperfeedError
+from paperfeed.errors import InvalidInput
 
 log = logging.getLogger(__name__)
 
@@ -28,16 +27,6 @@ PURPOSES = ("confirm", "manage", "unsubscribe")
 
 class LinkExpired(InvalidInput):
     pass
-
-
-def signing_key(settings: Settings) -> str:
-    if settings.secret_key is not None and settings.secret_key.get_secret_value():
-        return settings.secret_key.get_secret_value()
-    if settings.environment != "development":
-        raise PaperfeedError("PAPERFEED_SECRET_KEY is not set: it signs the links in mails (32+ random characters)")
-    log.warning("PAPERFEED_SECRET_KEY is not set: links in mails are signed with a key derived from the "
-                "database URL, fine for development only")
-    return hashlib.sha256(f"paperfeed-development:{settings.resolved_database_url}".encode()).hexdigest()
 
 
 def _address_hash(email: str) -> str:
@@ -61,7 +50,7 @@ class LinkSigner:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LinkSigner:
-        return cls(signing_key(settings), settings.base_url, timedelta(hours=settings.digest_confirm_hours))
+        return cls(settings.signing_key, settings.base_url, timedelta(hours=settings.digest_confirm_hours))
 
     def token(self, purpose: str, subscriber_id: int, email: str, now: datetime) -> str:
         assert purpose in PURPOSES

@@ -24,7 +24,6 @@ from paperfeed.web.nul_bytes import refuse_nul
 from paperfeed.web.render import STATIC_DIR, JsonSuffixMiddleware, katex_installed, make_templates
 from paperfeed.web.routes import accounts, api, browse, daily, docs, feeds, papers, search, submit, subscriptions, votes
 from paperfeed.web.searcher import LazySearch
-from paperfeed.web.secret import resolve_secret_key
 from paperfeed.web.security_headers import SecurityHeadersMiddleware
 
 # Order matters where paths overlap: fixed paths (/papers/daily) before patterns (/papers/{key}).
@@ -45,10 +44,8 @@ ROUTERS = [
 
 def create_app(settings: Settings, *, engine: sa.Engine | None = None, search: SearchService | None = None) -> FastAPI:
     """The app for these settings; `engine` and `search` are made from the settings when not given.
-
-    Raises MissingSecretKey outside development when no secret key of 32+ characters is set.
-    """
-    secret_key = resolve_secret_key(settings)
+    Settings itself refuses to exist outside development without a secret key (config.py)."""
+    secret_key = settings.signing_key
     owns_engine = engine is None
     engine = engine if engine is not None else make_engine(settings.resolved_database_url)
 

@@ -137,9 +137,8 @@ def build_store(folder: Path, args, rng: random.Random):
     from paperfeed.db.listings import upsert_listings
     from paperfeed.db.papers import upsert_papers
     from paperfeed.db.subscriptions import create_subscriber
-    from paperfeed.digest.base import ACTIVE
     from paperfeed.digest.subscriptions import parse_request
-    from paperfeed.models import Listing
+    from paperfeed.models import ACTIVE, Listing
     from paperfeed.search.maintenance import update_index
 
     settings = Settings(_env_file=None, data_dir=folder, secret_key="bench-secret-key-0123456789-0123456789",

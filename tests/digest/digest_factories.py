@@ -9,9 +9,8 @@ from paperfeed.config import Settings
 from paperfeed.db import subscriptions as subscriber_store
 from paperfeed.db.listings import upsert_listings
 from paperfeed.db.papers import upsert_papers
-from paperfeed.digest.base import ACTIVE
 from paperfeed.digest.subscriptions import parse_request
-from paperfeed.models import Listing
+from paperfeed.models import ACTIVE, Listing
 from paperfeed.normalize import normalize_record
 
 SECRET = "test-secret-key-that-is-long-enough-0123456789"

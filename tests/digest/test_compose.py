@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from paperfeed.digest.base import Interest
 from paperfeed.digest.compose import build_candidates, compose_digest
-from paperfeed.models import Paper
+from paperfeed.models import Interest, Paper
 
 DAY = date(2026, 11, 23)
 

@@ -29,8 +29,8 @@ from paperfeed.db import migrate
 from paperfeed.db.engine import make_engine
 from paperfeed.db.schema import digests
 from paperfeed.db.subscriptions import create_subscriber
-from paperfeed.digest.base import ACTIVE
 from paperfeed.digest.subscriptions import parse_request
+from paperfeed.models import ACTIVE
 
 CONSOLE_SCRIPT = Path(sys.executable).parent / "paperfeed"
 SUBSCRIBERS = 200

@@ -9,9 +9,9 @@ import pytest
 from digest_factories import make_settings
 from loopback_smtp import Mailbox, free_port
 
-from paperfeed.digest.base import SubscriptionRequest
 from paperfeed.digest.mailer import Mailer, MailSetupError, PermanentFailure, TemporaryFailure
 from paperfeed.digest.message import confirmation_message
+from paperfeed.models import SubscriptionRequest
 
 NOW = datetime(2026, 11, 23, 7, tzinfo=UTC)
 

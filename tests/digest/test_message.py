@@ -8,9 +8,8 @@ from email import message_from_bytes, policy
 
 from digest_factories import make_settings
 
-from paperfeed.digest.base import Interest, Pick, SubscriptionRequest
 from paperfeed.digest.message import DigestLinks, confirmation_message, digest_message
-from paperfeed.models import Paper
+from paperfeed.models import Interest, Paper, Pick, SubscriptionRequest
 
 NOW = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
 LINKS = DigestLinks(

@@ -15,11 +15,11 @@ from paperfeed.db import digests as digest_store
 from paperfeed.db import subscriptions as subscriber_store
 from paperfeed.db.locks import Busy, exclusive
 from paperfeed.db.schema import digests
-from paperfeed.digest.base import BOUNCING, UNSUBSCRIBED
 from paperfeed.digest.mailer import Mailer
 from paperfeed.digest.sender import LOCK_NAME, deliver_pending, plan_digests, send_digests
 from paperfeed.digest.signup import unsubscribe
 from paperfeed.digest.tokens import LinkSigner
+from paperfeed.models import BOUNCING, UNSUBSCRIBED
 
 DAY = date(2026, 11, 23)
 MORNING = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)

@@ -11,7 +11,6 @@ from digest_factories import SECRET, make_settings
 from loopback_smtp import Mailbox
 
 from paperfeed.db import subscriptions as store
-from paperfeed.digest.base import ACTIVE, PENDING, UNSUBSCRIBED, Interest
 from paperfeed.digest.mailer import Mailer
 from paperfeed.digest.sender import plan_digests
 from paperfeed.digest.signup import (
@@ -25,6 +24,7 @@ from paperfeed.digest.signup import (
 from paperfeed.digest.subscriptions import parse_request
 from paperfeed.digest.tokens import LinkExpired, LinkSigner
 from paperfeed.errors import InvalidInput
+from paperfeed.models import ACTIVE, PENDING, UNSUBSCRIBED, Interest
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 

@@ -11,8 +11,7 @@ import sqlalchemy as sa
 
 from paperfeed.db.papers import paper_from_row
 from paperfeed.db.schema import digest_papers, digests, papers, subscribers
-from paperfeed.digest.base import ACTIVE, Pick
-from paperfeed.models import Paper
+from paperfeed.models import ACTIVE, Paper, Pick
 
 # Digest status
 PENDING = "pending"  # planned with its papers; to be sent

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from paperfeed.db.dialect import insert_or_ignore
 from paperfeed.db.schema import subscriber_interests, subscribers
-from paperfeed.digest.base import ACTIVE, BOUNCING, UNSUBSCRIBED, Interest, Subscriber, SubscriptionRequest
 from paperfeed.errors import InvalidInput, NotFound
+from paperfeed.models import ACTIVE, BOUNCING, UNSUBSCRIBED, Interest, Subscriber, SubscriptionRequest
 
 _STATUS_TIMES = {ACTIVE: "confirmed_at", UNSUBSCRIBED: "unsubscribed_at", BOUNCING: "bounced_at"}
 

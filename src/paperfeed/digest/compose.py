@@ -16,8 +16,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from paperfeed.digest.base import Interest, Pick
-from paperfeed.models import Paper
+from paperfeed.models import Interest, Paper, Pick
 
 _KIND_ORDER = {"query": 0, "author": 1, "category": 2}  # most specific interests first
 

@@ -22,8 +22,7 @@ from jinja2 import DictLoader, Environment, StrictUndefined
 
 from paperfeed.config import Settings
 from paperfeed.digest import mail_templates
-from paperfeed.digest.base import Pick, SubscriptionRequest
-from paperfeed.models import Paper
+from paperfeed.models import Paper, Pick, SubscriptionRequest
 
 MAIL_POLICY = policy.SMTP.clone(max_line_length=998)
 SNIPPET_CHARS = 300

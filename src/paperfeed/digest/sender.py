@@ -30,13 +30,13 @@ from paperfeed.config import Settings
 from paperfeed.db import digests as digest_store
 from paperfeed.db import subscriptions as subscriber_store
 from paperfeed.db.locks import exclusive
-from paperfeed.digest.base import ACTIVE, BOUNCING, Pick, Subscriber
 from paperfeed.digest.candidates import gather_candidates
 from paperfeed.digest.compose import compose_digest
 from paperfeed.digest.mailer import PermanentFailure, TemporaryFailure
 from paperfeed.digest.message import DigestLinks, digest_message, new_message_id
 from paperfeed.digest.schedule import Period, due_period
 from paperfeed.digest.tokens import LinkSigner
+from paperfeed.models import ACTIVE, BOUNCING, Pick, Subscriber
 
 log = logging.getLogger(__name__)
 

@@ -17,10 +17,10 @@ import sqlalchemy as sa
 
 from paperfeed.config import Settings
 from paperfeed.db import subscriptions as store
-from paperfeed.digest.base import ACTIVE, BOUNCING, PENDING, UNSUBSCRIBED, Subscriber, SubscriptionRequest
 from paperfeed.digest.message import already_subscribed_message, confirmation_message
 from paperfeed.digest.tokens import LinkSigner
 from paperfeed.errors import InvalidInput
+from paperfeed.models import ACTIVE, BOUNCING, PENDING, UNSUBSCRIBED, Subscriber, SubscriptionRequest
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from email_validator import EmailNotValidError, validate_email
 
-from paperfeed.digest.base import FREQUENCIES, Interest, SubscriptionRequest
 from paperfeed.errors import InvalidInput
+from paperfeed.models import FREQUENCIES, Interest, SubscriptionRequest
 
 MAX_INTERESTS = 30
 MAX_QUERY_CHARS = 200

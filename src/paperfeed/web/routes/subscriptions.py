@@ -23,7 +23,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from paperfeed.config import Settings
-from paperfeed.digest.base import Subscriber
 from paperfeed.digest.mailer import Mailer
 from paperfeed.digest.signup import confirm, subscribe, subscriber_for_token, unsubscribe, update_preferences
 from paperfeed.digest.subscriptions import (
@@ -35,6 +34,7 @@ from paperfeed.digest.subscriptions import (
 )
 from paperfeed.digest.tokens import LinkSigner
 from paperfeed.errors import PaperfeedError
+from paperfeed.models import Subscriber
 from paperfeed.web.accounts_setup import client_address
 from paperfeed.web.deps import EngineDep, SettingsDep, UserDep
 from paperfeed.web.render import JsonResponse, respond, wants_json

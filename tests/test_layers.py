@@ -1,0 +1,28 @@
+"""Which package may import which: the store sits below the features that use it."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).parents[1] / "src" / "paperfeed"
+ABOVE_THE_STORE = ("paperfeed.digest", "paperfeed.search", "paperfeed.web", "paperfeed.cli")
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module a file imports, at the top or inside a function."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module)
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (PACKAGE / "db").glob("*.py")))
+def test_the_store_imports_nothing_from_the_features_above_it(name):
+    above = {m for m in imported_modules(PACKAGE / "db" / name) if m.startswith(ABOVE_THE_STORE)}
+    assert not above, f"db/{name} imports {sorted(above)}: plain data belongs in paperfeed.models"

@@ -31,8 +31,9 @@ from pathlib import Path
 
 import orjson
 
+from paperfeed.identity import category_keys
 from paperfeed.search.base import Filters, IndexDoc
-from paperfeed.search.keyword import KeywordIndex, category_keys
+from paperfeed.search.keyword import KeywordIndex
 from paperfeed.search.query import parse_query
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"

@@ -1,10 +1,13 @@
-"""Paper identity: arXiv ids, DOIs and the stable key a paper is stored under. Pure functions."""
+"""Paper identity: arXiv ids, DOIs and the stable key a paper is stored under, and the keys by which
+author names and categories are compared everywhere (search index, filters, author pages, digests).
+Pure functions."""
 
 from __future__ import annotations
 
 import hashlib
 import re
 import unicodedata
+from collections.abc import Iterable
 
 # New-style ids (0704.0001, 2104.12255) and old-style ids (astro-ph/0601001, math.GT/0309136).
 # The digit guards keep a longer number ("2104.123456") from being cut down to someone else's id.
@@ -18,6 +21,10 @@ _ARXIV_ID = re.compile(
 )
 _DOI = re.compile(r"10\.\d{4,9}/\S+")
 _NOT_ALNUM = re.compile(r"[\W_]+")
+# Latin letters that Unicode does not decompose into a base letter and an accent, folded as tantivy's
+# ascii_fold (the keyword index's analyzer) folds them, so "Łukasz" and "Lukasz" are one name everywhere.
+_UNDECOMPOSED = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ð": "d", "ħ": "h", "ı": "i", "ŀ": "l",
+                               "æ": "ae", "œ": "oe", "þ": "th", "ŧ": "t"})
 
 
 def split_arxiv_id(text: str) -> tuple[str, int | None]:
@@ -60,6 +67,23 @@ def title_key(title: str) -> str:
         folded = "".join(ch for ch in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(ch))
     letters = _NOT_ALNUM.sub("", folded)
     return hashlib.blake2b(letters.encode(), digest_size=12).hexdigest()
+
+
+def name_key(name: str) -> str:
+    """How author names compare: case-folded, accents removed, single spaces ("Bernhard  Schölkopf" and
+    "bernhard scholkopf" are one key). The one rule for the index, search filters, author pages and digests."""
+    folded = name.casefold()
+    if not folded.isascii():
+        decomposed = unicodedata.normalize("NFKD", folded)
+        folded = "".join(c for c in decomposed if not unicodedata.combining(c)).translate(_UNDECOMPOSED)
+    return " ".join(folded.split())
+
+
+def category_keys(categories: Iterable[str]) -> list[str]:
+    """Each category lowercased, then its archive (cs.CL -> cs.cl, cs), without repeats: a filter or
+    an interest in 'cs' matches every cs.* paper."""
+    keys = (key for category in categories for key in (category.lower(), category.lower().split(".")[0]))
+    return list(dict.fromkeys(key for key in keys if key))
 
 
 def paper_key(arxiv_id: str | None, doi: str | None, title: str, first_author: str | None) -> str:

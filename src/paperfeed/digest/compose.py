@@ -11,25 +11,14 @@ picked once and shows every reason ("matches your query 'x'; new in cs.CL; trend
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from paperfeed.identity import category_keys, name_key
 from paperfeed.models import Interest, Paper, Pick
 
 _KIND_ORDER = {"query": 0, "author": 1, "category": 2}  # most specific interests first
-
-
-def name_key(name: str) -> str:
-    """How followed authors are compared: no accents, case-folded, single spaces."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).casefold().split())
-
-
-def category_keys(categories: Iterable[str]) -> set[str]:
-    """A paper's categories and their archives, lower case: cs.CL -> {cs.cl, cs}."""
-    return {key for category in categories for key in (category.lower(), category.lower().split(".")[0])}
 
 
 @dataclass(slots=True)

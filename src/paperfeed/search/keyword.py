@@ -10,7 +10,6 @@ previous commit is what every reader (in this process or another) sees, even aft
 from __future__ import annotations
 
 import threading
-import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import date
 from itertools import islice
@@ -21,6 +20,7 @@ import tantivy
 from tantivy import Filter, Occur, Query, TextAnalyzerBuilder, Tokenizer
 
 from paperfeed.errors import InvalidInput, PaperfeedError
+from paperfeed.identity import category_keys, name_key
 from paperfeed.search.base import FieldClause, Filters, IndexDoc, ParsedQuery, Ranked
 
 # Free words score BM25 on "text" (title and abstract as one field: on SciFact, nDCG@10 0.70 against 0.68 for
@@ -60,18 +60,6 @@ def _schema() -> tantivy.Schema:
     builder.add_text_field("author_key", tokenizer_name="raw", index_option="basic")
     builder.add_integer_field("day", indexed=True, fast=True)  # days since 1970-01-01
     return builder.build()
-
-
-def author_key(name: str) -> str:
-    """How author filters compare names: no accents, case-folded, single spaces."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).casefold().split())
-
-
-def category_keys(categories: Iterable[str]) -> list[str]:
-    """Each category, lowercased, and its archive (cs.CL -> cs.cl, cs), so a filter on 'cs' matches cs.CL."""
-    keys = (key for category in categories for key in (category.lower(), category.lower().split(".")[0]))
-    return list(dict.fromkeys(key for key in keys if key))
 
 
 class KeywordIndex:
@@ -160,7 +148,7 @@ class KeywordIndex:
         document.add_text("text", doc.abstract)
         for name in doc.authors:
             document.add_text("authors", name)
-            document.add_text("author_key", author_key(name))
+            document.add_text("author_key", name_key(name))
         for key in category_keys(doc.categories):
             document.add_text("categories", key)
         if doc.day is not None:
@@ -297,7 +285,7 @@ class KeywordIndex:
         if filters.categories:
             parts.append(Query.term_set_query(self._schema, "categories", [c.lower() for c in filters.categories]))
         if filters.authors:
-            parts.append(Query.term_set_query(self._schema, "author_key", [author_key(a) for a in filters.authors]))
+            parts.append(Query.term_set_query(self._schema, "author_key", [name_key(a) for a in filters.authors]))
         if not parts:
             return None
         return Query.const_score_query(Query.boolean_query([(Occur.Must, part) for part in parts]), 0.0)

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import orjson
 
-from paperfeed.search.embed import load_embedder
+from paperfeed.search.embedding import load_embedder
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 # (label, backend, max tokens, sorted batches, measure quality: unsorted batches embed identically)

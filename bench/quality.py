@@ -72,7 +72,7 @@ def keyword_runs(corpus, queries, folder: Path) -> dict[str, Ranked]:
 
 
 def dense_runs(corpus, queries, spec: str, settings: Settings, cache: Path) -> tuple[dict[str, Ranked], dict]:
-    from paperfeed.search.embed import load_embedder
+    from paperfeed.search.embedding import load_embedder
     from paperfeed.search.vectors import ExactVectorIndex
 
     backend, _, model = spec.partition(":")

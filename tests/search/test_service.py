@@ -219,7 +219,7 @@ def test_the_vector_index_and_the_model_load_in_either_order(models_dir, tmp_pat
     script = (
         "import sys; from pathlib import Path\n"
         "import paperfeed.search.vectors\n"
-        "from paperfeed.search.embed import load_embedder\n"
+        "from paperfeed.search.embedding import load_embedder\n"
         "e = load_embedder('all-MiniLM-L6-v2', backend='onnx', cache_dir=Path(sys.argv[1]), max_tokens=64)\n"
         "print(e.embed_query('hello').shape)\n"
     )

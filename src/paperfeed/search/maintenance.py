@@ -122,7 +122,7 @@ def _update_semantic(
     settings: Settings, engine: sa.Engine, paths: IndexPaths, report: dict, time_budget_s: float | None,
     on_semantic: Progress,
 ) -> None:
-    from paperfeed.search.embed import load_embedder
+    from paperfeed.search.embedding import load_embedder
 
     embedder = load_embedder(settings.embedding_model, backend=settings.embedding_backend,
                              cache_dir=settings.resolved_models_dir, max_tokens=settings.embedding_max_tokens)

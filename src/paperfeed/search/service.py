@@ -126,7 +126,7 @@ class SearchService:
         """Loaded on first semantic query: start-up stays fast and keyword search needs no model."""
         with self._lock:
             if self._embedder is None:
-                from paperfeed.search.embed import load_embedder
+                from paperfeed.search.embedding import load_embedder
 
                 self._embedder = load_embedder(
                     self.settings.embedding_model, backend=self.settings.embedding_backend,

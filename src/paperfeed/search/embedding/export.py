@@ -5,7 +5,9 @@ operator), fuses the BERT graph, and writes it twice: as is (fp32, for queries) 
 quantized to int8 per output channel (for documents). Per-channel matters: per-tensor int8 moved
 MiniLM's embeddings to a mean cosine of 0.93 with the original, per-channel keeps it at 0.99+ at
 no cost in speed. Everything is written to a temporary name and renamed, the int8 model last, so
-its presence means the export is complete.
+its presence means the export is complete (the folder's layout is in base.py). It needs the index
+extra (torch, transformers, onnx) and runs in a fresh interpreter:
+`python -m paperfeed.search.embedding.export MODEL_DIR FOLDER`.
 """
 
 from __future__ import annotations
@@ -22,29 +24,20 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from paperfeed.errors import InvalidInput
+from paperfeed.search.embedding.base import (
+    EXPORT_FORMAT,
+    INDEX_EXTRA,
+    META_FILE,
+    TOKENIZER_FILE,
+    model_file,
+    require_index_extra,
+)
 
 log = logging.getLogger(__name__)
 
-EXPORT_FORMAT = 2  # bump to make every cached export stale
-TOKENIZER_FILE = "tokenizer.json"
-META_FILE = "embedder.json"
+EXPORT_MODULE = "paperfeed.search.embedding.export"
+NEEDS = ("torch", "transformers", "onnx")  # the index extra's modules the export imports
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
-
-
-def model_file(folder: Path, quantized: bool) -> Path:
-    return folder / ("model-int8.onnx" if quantized else "model-fp32.onnx")
-
-
-def read_meta(folder: Path) -> dict | None:
-    try:
-        meta = json.loads((folder / META_FILE).read_text())
-    except (OSError, ValueError):
-        return None
-    return meta if meta.get("format") == EXPORT_FORMAT else None
-
-
-def export_is_ready(folder: Path) -> bool:
-    return model_file(folder, True).exists() and model_file(folder, False).exists() and read_meta(folder) is not None
 
 
 def pooling_mode(model_dir: Path) -> str:
@@ -159,13 +152,19 @@ def _save_tokenizer(model_dir: Path, target: Path) -> None:
     AutoTokenizer.from_pretrained(model_dir).backend_tokenizer.save(str(target))
 
 
+def require_installed() -> None:
+    """Refuse in one line, before any model is looked for, when the export could not run here."""
+    require_index_extra("computing embeddings (the model's one-time ONNX export)", *NEEDS)
+
+
 def export_onnx(model_dir: Path, folder: Path) -> None:
     """Export the model in model_dir into folder: tokenizer, settings, fp32 and int8 models.
 
     The export runs in a fresh interpreter: torch's tracer hangs (seen with torch 2.13) once usearch
     is loaded in the same process, and a one-time step this heavy is better kept apart anyway.
     """
-    command = [sys.executable, "-m", "paperfeed.search.onnx_export", str(model_dir), str(folder)]
+    require_installed()
+    command = [sys.executable, "-m", EXPORT_MODULE, str(model_dir), str(folder)]
     finished = subprocess.run(command, capture_output=True, text=True)
     if finished.returncode != 0:
         lines = [line for line in finished.stderr.splitlines() if line.strip()]
@@ -188,14 +187,12 @@ def _export_here(model_dir: Path, folder: Path) -> None:
             _write_atomically(folder / META_FILE, lambda path: path.write_text(json.dumps(meta, indent=2)))
             _write_atomically(model_file(folder, False), lambda path: shutil.copyfile(fused, path))
             _write_atomically(model_file(folder, True), lambda path: _quantize(fused, path))
-    except ImportError as exc:
-        raise InvalidInput(
-            f"exporting to ONNX needs torch, transformers and onnx ({exc.name} is missing); "
-            "or set PAPERFEED_EMBEDDING_BACKEND=torch"
-        ) from exc
+    except ImportError as exc:  # one of NEEDS half installed: the parent checked they can be found
+        raise InvalidInput(f"exporting to ONNX could not import {exc.name}; reinstall the index extra: {INDEX_EXTRA}"
+                           ) from exc
 
 
-if __name__ == "__main__":  # python -m paperfeed.search.onnx_export MODEL_DIR FOLDER
+if __name__ == "__main__":  # python -m paperfeed.search.embedding.export MODEL_DIR FOLDER
     try:
         _export_here(Path(sys.argv[1]), Path(sys.argv[2]))
     except InvalidInput as exc:

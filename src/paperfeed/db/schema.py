@@ -99,6 +99,19 @@ votes = sa.Table(
     sa.Index("ix_votes_paper_id", "paper_id"),
 )
 
+# Personal API tokens for scripts (db/api_tokens.py): only the sha256 of each token is kept; revoking deletes the row.
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),  # hex sha256
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("last_used_at", UTCDateTime()),
+    sa.Index("ix_api_tokens_user_id", "user_id"),
+)
+
 # Resumable harvests: the cursor of an unfinished run, written in the same transaction as its papers.
 checkpoints = sa.Table(
     "checkpoints",

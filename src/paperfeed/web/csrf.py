@@ -2,9 +2,12 @@
 
 The token is an HMAC of the session's random nonce under the secret key, so it is bound to one
 session, changes when the visitor signs in or out, and cannot be made without the key. Pages
-put it in their forms (field `csrf_token`); scripts send it in the `X-CSRF-Token` header. A
-request from another site can carry the visitor's cookie (SameSite=Lax permits some) but cannot
-read the page, so it cannot carry the token.
+put it in their forms (field `csrf_token`); the site's own scripts send it in the `X-CSRF-Token`
+header. A request from another site can carry the visitor's cookie (SameSite=Lax permits some) but
+cannot read the page, so it cannot carry the token.
+
+A request authenticated by an API token (`Authorization: Bearer`, session_middleware.py) needs no
+CSRF token: a browser never attaches that header by itself, so another site cannot make one.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ def token_matches(expected: str | None, given: object) -> bool:
 
 async def require_csrf(request: Request) -> None:
     """App-wide dependency: a state-changing request without the session's token is refused (403)."""
-    if request.method not in UNSAFE_METHODS:
+    if request.method not in UNSAFE_METHODS or getattr(request.state, "api_token", None) is not None:
         return
     given: object = request.headers.get(HEADER)
     if given is None and request.headers.get("content-type", "").startswith(_FORM_TYPES):

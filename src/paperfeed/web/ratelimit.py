@@ -1,4 +1,5 @@
-"""Rate limits on sign-in, sign-up, votes and submissions, per client address and per account.
+"""Rate limits on sign-in, sign-up, votes, submissions, API tokens and the requests made with them,
+per client address and per account.
 
 Moving windows from the `limits` library, counted in this process's memory: right for one
 server process. Several workers or hosts would each count on their own; give them a shared
@@ -24,8 +25,13 @@ DEFAULT_RULES: Mapping[str, Mapping[str, str]] = {
     "sign-up": {"ip": "10/hour"},
     "vote": {"ip": "120/minute", "account": "60/minute"},
     "submit": {"ip": "30/hour", "account": "10/hour"},
+    "create-token": {"ip": "30/hour", "account": "10/hour"},
+    # Every request made with an API token, counted per account (however many tokens it has), on top
+    # of the vote and submission limits, which count a script's requests like a browser's.
+    "api-request": {"account": "600/minute"},
 }
-_WHAT = {"sign-in": "sign-in attempts", "sign-up": "sign-ups", "vote": "votes", "submit": "submissions"}
+_WHAT = {"sign-in": "sign-in attempts", "sign-up": "sign-ups", "vote": "votes", "submit": "submissions",
+         "create-token": "new API tokens", "api-request": "API requests"}
 
 
 class RateLimited(HTTPException):

@@ -1,17 +1,27 @@
-"""Sign up, sign in and sign out. A form with errors comes back with the entered email (never the
-password) and each error tied to its field; success starts a new session and redirects (303)."""
+"""Sign up, sign in and sign out, and a reader's API tokens (/account/tokens).
+
+A form with errors comes back with the entered email (never the password) and each error tied to
+its field; success starts a new session and redirects (303). A new API token is shown once, on the
+page (or in the JSON) that answers its creation; the list shows names and dates, never a token.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query, Request
+import sqlalchemy as sa
+from fastapi import APIRouter, Form, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 
+from paperfeed.db.api_tokens import ApiToken, create_token, list_tokens, revoke_token
 from paperfeed.db.users import User, normalize_email
+from paperfeed.errors import Forbidden, InvalidInput, NotFound
 from paperfeed.web.accounts import FormInvalid
 from paperfeed.web.accounts_setup import client_address
+from paperfeed.web.deps import EngineDep, UserDep
 from paperfeed.web.redirects import safe_next
 from paperfeed.web.render import JsonResponse, respond, wants_json
 from paperfeed.web.session_middleware import begin_session, end_session
@@ -22,10 +32,14 @@ router = APIRouter()
 REASONS = {
     "vote": "Sign in to upvote papers.",
     "submit": "Sign in to submit a paper to the daily feed.",
+    "tokens": "Sign in to manage your API tokens.",
 }
+TOKENS_PATH = "/account/tokens"
+NOT_WITH_A_TOKEN = "API tokens are created by a signed-in reader on /account/tokens, not with another API token."
 TextField = Annotated[str, Form()]
 NextField = Annotated[str, Form(alias="next")]
 NextQuery = Annotated[str | None, Query(alias="next")]
+TokenId = Annotated[int, Path(ge=1, le=2**31 - 1)]  # a 32-bit column: a larger id is a 422, not a database error
 
 
 def user_json(user: User | None) -> dict[str, Any] | None:
@@ -99,3 +113,73 @@ def sign_out(request: Request, next_: NextField = "/"):
     if wants_json(request):
         return JsonResponse(session_json(request))
     return RedirectResponse(safe_next(next_), status_code=303)
+
+
+def token_json(token: ApiToken) -> dict[str, Any]:
+    return {"id": token.id, "name": token.name, "created_at": token.created_at, "last_used_at": token.last_used_at}
+
+
+def _sign_in_for_tokens(request: Request) -> Response:
+    if wants_json(request):
+        raise HTTPException(401, REASONS["tokens"], headers={"WWW-Authenticate": 'Bearer realm="paperfeed"'})
+    return RedirectResponse("/sign-in?" + urlencode({"next": TOKENS_PATH, "why": "tokens"}), status_code=303)
+
+
+def _tokens_page(request: Request, engine: sa.Engine, user: User, *, created: tuple[ApiToken, str] | None = None,
+                 values: dict[str, str] | None = None, errors: dict[str, str] | None = None,
+                 status_code: int = 200) -> Response:
+    with engine.connect() as conn:
+        tokens = list_tokens(conn, user.id)
+    context = {"tokens": tokens, "created": created, "values": values or {}, "errors": errors or {}}
+    body: dict[str, Any] = {"tokens": [token_json(token) for token in tokens]}
+    headers = {}
+    if created:  # the only time the token is shown: kept out of every cache
+        body["created"] = {**token_json(created[0]), "token": created[1]}
+        headers["Cache-Control"] = "no-store"
+    return respond(request, "account/tokens.html", context, body, status_code=status_code, headers=headers)
+
+
+@router.get(TOKENS_PATH, summary="Your API tokens (names and dates; a token is shown only when created)")
+def tokens_page(request: Request, engine: EngineDep, user: UserDep):
+    if user is None:
+        return _sign_in_for_tokens(request)
+    return _tokens_page(request, engine, user)
+
+
+@router.post(TOKENS_PATH, summary="Create an API token (signed in); the answer shows it, once")
+def new_token(request: Request, engine: EngineDep, user: UserDep, name: TextField = ""):
+    if user is None:
+        return _sign_in_for_tokens(request)
+    if request.state.api_token is not None:  # a leaked token must not be able to mint its successors
+        raise Forbidden(NOT_WITH_A_TOKEN)
+    request.app.state.rate_limiter.hit("create-token", ip=client_address(request), account=str(user.id))
+    try:
+        with engine.begin() as conn:
+            created = create_token(conn, user.id, name)
+    except InvalidInput as exc:
+        if wants_json(request):
+            raise FormInvalid({"name": str(exc)}) from None
+        return _tokens_page(request, engine, user, values={"name": name}, errors={"name": str(exc)},
+                            status_code=400)
+    return _tokens_page(request, engine, user, created=created, status_code=201)
+
+
+def _revoke(request: Request, engine: sa.Engine, user: User | None, token_id: int) -> Response:
+    if user is None:
+        return _sign_in_for_tokens(request)
+    with engine.begin() as conn:
+        if not revoke_token(conn, user.id, token_id):  # another reader's token is "none of yours" too
+            raise NotFound(f"You have no API token with id {token_id}.")
+    if wants_json(request):
+        return JsonResponse({"revoked": token_id})
+    return RedirectResponse(TOKENS_PATH, status_code=303)
+
+
+@router.post(TOKENS_PATH + "/{token_id}/revoke", summary="Revoke one of your API tokens (form or JSON)")
+def revoke_by_form(request: Request, engine: EngineDep, user: UserDep, token_id: TokenId):
+    return _revoke(request, engine, user, token_id)
+
+
+@router.delete(TOKENS_PATH + "/{token_id}", summary="Revoke one of your API tokens")
+def revoke(request: Request, engine: EngineDep, user: UserDep, token_id: TokenId):
+    return _revoke(request, engine, user, token_id)

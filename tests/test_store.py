@@ -21,7 +21,7 @@ from paperfeed.db.checkpoints import (
     save_checkpoint,
 )
 from paperfeed.db.listings import listings_on, upsert_listings
-from paperfeed.db.papers import count_papers, get_paper, upsert_papers
+from paperfeed.db.papers import count_papers, get_paper, papers_by_ids, upsert_papers
 from paperfeed.db.schema import (
     checkpoints,
     listings,
@@ -274,6 +274,19 @@ def test_get_paper_by_doi_and_hash_keys_and_not_found(engine):
     for missing in ("9999.99999", "doi:10.1000/nope", "h:0000000000000000", "not an id"):
         with pytest.raises(NotFound):
             paper(engine, missing)
+
+
+def test_papers_by_ids_gives_whole_stored_papers_and_leaves_out_unknown_ids(engine):
+    first, second = upsert(
+        engine, make_record(), make_record(arxiv_id="2410.17243", title="Another Paper", doi="10.1000/abc"),
+    ).paper_ids
+    many = [second, 999_999, first, second, *range(1_000_000, 1_005_000)]  # repeats, unknowns, several chunks
+    with engine.connect() as conn:
+        found = papers_by_ids(conn, many)
+        assert papers_by_ids(conn, []) == {}
+    assert sorted(found) == sorted([first, second])
+    assert found[first] == paper(engine, "1706.03762")  # every column, as get_paper reads it
+    assert (found[second].title, found[second].doi) == ("Another Paper", "10.1000/abc")
 
 
 # --- listings ------------------------------------------------------------------------------

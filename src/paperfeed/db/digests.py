@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
-from paperfeed.db.papers import paper_from_row
+from paperfeed.db.papers import paper_from_row, papers_by_ids
 from paperfeed.db.schema import digest_papers, digests, papers, subscribers
 from paperfeed.models import ACTIVE, Paper, Pick
 
@@ -53,15 +53,6 @@ class PendingDigest:
 def papers_new_since(conn: sa.Connection, since: date) -> list[Paper]:
     """Papers announced (else first published) on or after `since`."""
     return [paper_from_row(row) for row in conn.execute(sa.select(papers).where(since <= _DAY))]
-
-
-def papers_by_ids(conn: sa.Connection, paper_ids: Iterable[int]) -> dict[int, Paper]:
-    ids = list(dict.fromkeys(paper_ids))
-    found = {}
-    for chunk in _chunks(ids):
-        rows = conn.execute(sa.select(papers).where(papers.c.id.in_(chunk)))
-        found.update((row.id, paper_from_row(row)) for row in rows)
-    return found
 
 
 def periods_done(conn: sa.Connection, subscriber_ids: Sequence[int], periods: Iterable[str]) -> set[tuple[int, str]]:

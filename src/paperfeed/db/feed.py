@@ -13,9 +13,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
-from paperfeed.db.papers import paper_from_row
 from paperfeed.db.schema import listings, paper_categories, papers, votes
-from paperfeed.models import Paper
 
 FEATURED_SORTS = ("upvotes", "date")
 AUTHOR_SCAN_LIMIT = 5000  # the LIKE fallback reads at most this many candidate rows
@@ -36,13 +34,6 @@ class Featured:
 class Page:
     ids: list[int]
     more: bool  # another page follows
-
-
-def papers_by_ids(conn: sa.Connection, paper_ids: Sequence[int]) -> dict[int, Paper]:
-    if not paper_ids:
-        return {}
-    rows = conn.execute(sa.select(papers).where(papers.c.id.in_(list(paper_ids))))
-    return {row.id: paper_from_row(row) for row in rows}
 
 
 def _in_categories(categories: Sequence[str]):

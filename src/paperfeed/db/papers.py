@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -15,6 +15,7 @@ from paperfeed.identity import normalize_doi, split_arxiv_id
 from paperfeed.merge import merge_record, paper_from_record
 from paperfeed.models import Paper, PaperRecord
 
+_IDS_PER_QUERY = 2000  # an IN list this long stays well under SQLite's and PostgreSQL's bound-parameter limits
 _PAPER_FIELDS = [
     "key", "arxiv_id", "doi", "title_key", "title", "abstract", "authors", "categories", "sources",
     "version", "published_on", "updated_on", "announced_on", "abs_url", "pdf_url", "code_url",
@@ -197,6 +198,17 @@ def get_paper(conn: sa.Connection, key: str) -> Paper:
     if row is None:
         raise NotFound(f"no paper {key!r}")
     return paper_from_row(row)
+
+
+def papers_by_ids(conn: sa.Connection, paper_ids: Iterable[int]) -> dict[int, Paper]:
+    """The stored papers among these ids, whole rows keyed by id; ids of no paper (deleted since) are left
+    out. Callers put them in their own order. Any number of ids: they are read a chunk at a time."""
+    ids = list(dict.fromkeys(paper_ids))
+    found = {}
+    for start in range(0, len(ids), _IDS_PER_QUERY):
+        rows = conn.execute(sa.select(papers).where(papers.c.id.in_(ids[start:start + _IDS_PER_QUERY])))
+        found.update((row.id, paper_from_row(row)) for row in rows)
+    return found
 
 
 def count_papers(conn: sa.Connection) -> int:

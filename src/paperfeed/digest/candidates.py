@@ -14,7 +14,8 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
-from paperfeed.db.digests import papers_by_ids, papers_new_since
+from paperfeed.db.digests import papers_new_since
+from paperfeed.db.papers import papers_by_ids
 from paperfeed.db.trending import trending_papers
 from paperfeed.digest.compose import Candidates, build_candidates
 from paperfeed.digest.schedule import TRENDING_WINDOW

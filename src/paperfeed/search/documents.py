@@ -7,9 +7,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from paperfeed.db.papers import paper_from_row
 from paperfeed.db.schema import papers
-from paperfeed.models import Paper
 from paperfeed.search.base import IndexDoc
 
 _DAY = sa.func.coalesce(papers.c.announced_on, papers.c.published_on)
@@ -59,13 +57,3 @@ def texts_by_ids(conn: sa.Connection, paper_ids: Sequence[int]) -> dict[int, str
     found = {row.id: document_text(row.title, row.abstract) for row in rows}
     return {pid: found[pid] for pid in paper_ids if pid in found}
 
-
-def count_papers(conn: sa.Connection) -> int:
-    return conn.execute(sa.select(sa.func.count()).select_from(papers)).scalar_one()
-
-
-def papers_by_ids(conn: sa.Connection, paper_ids: Sequence[int]) -> dict[int, Paper]:
-    if not paper_ids:
-        return {}
-    rows = conn.execute(sa.select(papers).where(papers.c.id.in_(list(paper_ids))))
-    return {row.id: paper_from_row(row) for row in rows}

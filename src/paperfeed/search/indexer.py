@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import sqlalchemy as sa
 
+from paperfeed.db.papers import count_papers
 from paperfeed.search import documents
 from paperfeed.search.embedding_store import EmbeddingStore, text_hash
 
@@ -96,7 +97,7 @@ def sync_keyword(
         # watermark after we read it. Re-indexing a few papers twice is harmless (upsert).
         since = datetime.fromisoformat(state.keyword_synced_at) - WATERMARK_OVERLAP
     with engine.connect() as conn:
-        total = documents.count_papers(conn)
+        total = count_papers(conn)
         done = 0
         for docs, newest_change in documents.docs_modified_since(conn, since, batch_size):
             keyword_index.upsert(docs)

@@ -12,8 +12,8 @@ import numpy as np
 import sqlalchemy as sa
 
 from paperfeed.config import Settings
+from paperfeed.db.papers import count_papers
 from paperfeed.errors import PaperfeedError
-from paperfeed.search import documents
 from paperfeed.search.embedding_store import EmbeddingStore
 from paperfeed.search.indexer import IndexPaths, Progress, model_slug, reset, sync_embeddings, sync_keyword
 
@@ -92,7 +92,7 @@ def update_index(
         reset(paths)
     report = {"keyword_indexed": 0, "keyword_total": 0, "embedded": 0, "vectors": 0}
     with engine.connect() as conn:
-        report["papers"] = documents.count_papers(conn)
+        report["papers"] = count_papers(conn)
     keyword_index = KeywordIndex.open(paths.keyword)
     try:
         if keyword:

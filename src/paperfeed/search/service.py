@@ -19,10 +19,9 @@ from datetime import date
 import sqlalchemy as sa
 
 from paperfeed.config import Settings
-from paperfeed.db.papers import get_paper
+from paperfeed.db.papers import count_papers, get_paper, papers_by_ids
 from paperfeed.errors import InvalidInput
 from paperfeed.models import Paper
-from paperfeed.search import documents
 from paperfeed.search.base import Filters, ParsedQuery, Ranked
 from paperfeed.search.fusion import FusionWeights, fuse, fuse_many
 from paperfeed.search.indexer import IndexPaths, model_slug
@@ -138,7 +137,7 @@ class SearchService:
         now = time.monotonic()
         if self._paper_count is None or now - self._paper_count[1] > COVERAGE_TTL_S:
             with self.engine.connect() as conn:  # COUNT(*) scans: not on every query
-                self._paper_count = (documents.count_papers(conn), now)
+                self._paper_count = (count_papers(conn), now)
         total = self._paper_count[0]
         ready = len(self.vectors) if self.vectors is not None else 0
         return min(1.0, ready / total) if total else 0.0
@@ -184,7 +183,7 @@ class SearchService:
             while len(kept) < wanted and start < len(ranked):
                 chunk = ranked[start:start + max(wanted - len(kept), 20)]
                 start += len(chunk)
-                rows = documents.papers_by_ids(conn, [pid for pid, _ in chunk])
+                rows = papers_by_ids(conn, [pid for pid, _ in chunk])
                 kept += [Hit(rows[pid], score) for pid, score in chunk if pid in rows and passes(rows[pid], filters)]
         return kept[offset:offset + limit], len(kept) > offset + limit
 

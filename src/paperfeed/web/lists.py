@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from paperfeed.config import Settings
 from paperfeed.db import feed
+from paperfeed.db.papers import papers_by_ids
 from paperfeed.db.schema import listings, votes
 from paperfeed.db.trending import trending_papers
 from paperfeed.db.users import User
@@ -42,7 +43,7 @@ class CardPage:
 
 
 def _cards_in_order(conn: sa.Connection, ids: list[int], user: User | None, **extra) -> list[Card]:
-    found = feed.papers_by_ids(conn, ids)
+    found = papers_by_ids(conn, ids)
     return load_cards(conn, [found[i] for i in ids if i in found], user, **extra)
 
 

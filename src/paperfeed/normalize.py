@@ -1,9 +1,11 @@
 """Normalization of what sources report: whitespace, text-mode LaTeX, author names. Pure and fast.
 
 Math ($...$, $$...$$, \\(...\\), \\[...\\]) is kept verbatim so the web app can render it with KaTeX;
-only text-mode LaTeX (accents, \\emph{}, escapes, quotes) is turned into Unicode. This is a targeted
+only text-mode LaTeX (accents, \\emph{}, escapes, quotes) is turned into Unicode. That is a targeted
 rewrite rather than a full LaTeX parser because it runs on every ingested abstract (pylatexenc takes
-~0.8 ms a call, which alone would cap ingest well below 5,000 papers/s).
+~0.8 ms a call, which alone would cap ingest well below 5,000 papers/s). The few fields (~0.6%) that
+still hold a macro after it are read again with every macro converted on its own, by the fast path
+where it can and by pylatexenc (latex_macros.py) where it cannot.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import replace
 
 from paperfeed.errors import InvalidRecord
 from paperfeed.identity import arxiv_id_from_doi
+from paperfeed.latex_macros import macro_to_text
 from paperfeed.models import PaperRecord
 
 MAX_TITLE_CHARS = 1_000
@@ -30,6 +33,7 @@ _LETTER_MACROS = {
     "ss": "ß", "aa": "å", "AA": "Å", "ae": "æ", "AE": "Æ", "oe": "œ", "OE": "Œ", "o": "ø", "O": "Ø",
     "l": "ł", "L": "Ł", "i": "ı", "j": "ȷ", "dag": "†", "S": "§", "P": "¶", "copyright": "©",
     "ldots": "…", "dots": "…", "textendash": "–", "textemdash": "—", "LaTeX": "LaTeX", "TeX": "TeX",
+    "textquotedblleft": "\u201c", "textquotedblright": "\u201d", "textquoteleft": "\u2018", "textquoteright": "\u2019",
 }
 # Patterns start with a literal backslash or dollar, so the regex engine can skip ahead quickly.
 _DOLLAR_MATH = re.compile(r"(\$\$[^$]+\$\$|\$[^$]+\$)")
@@ -41,16 +45,26 @@ _ACCENT_CMD = re.compile(
 )
 _LETTER_CMD = re.compile(r"\\(" + "|".join(sorted(_LETTER_MACROS, key=len, reverse=True)) + r")(?![A-Za-z])\s?")
 _STYLE_CMD = re.compile(
-    r"\\(?:emph|textbf|textit|texttt|textsc|textrm|textsf|textup|textnormal|underline|mbox|text|url)\s*\{([^{}]*)\}"
+    r"\\(?:emph|textbf|textit|texttt|textsc|textrm|textsf|textup|textnormal|underline|mbox|text|url"
+    r"|textsuperscript|textsubscript)\s*\{([^{}]*)\}"
 )
-_HREF = re.compile(r"\\href\s*\{[^{}]*\}\s*\{([^{}]*)\}")
+_HREF = re.compile(r"\\(?:href|hyperlink|textcolor)\s*\{[^{}]*\}\s*\{([^{}]*)\}")  # the second argument is the text
+_BARE_HREF = re.compile(r"\\href\s*\{([^{}]*)\}(?!\s*\{)")  # \href{url} alone: the address is the text
 _DROP_CMD = re.compile(r"\\(?:cite[tp]?|citep|citet|ref|label|footnote)\s*\{[^{}]*\}")
 _ESCAPES = {"\\&": "&", "\\%": "%", "\\_": "_", "\\#": "#", "\\$": "$", "\\{": "{", "\\}": "}"}
 _ESCAPE = re.compile(r"\\[&%_#${}]")
 _LINEBREAK = re.compile(r"\\\\|\\newline\b|\\par\b")
-_BRACED_WORD = re.compile(r"\{([^{}\\$]*)\}")
+_BRACED_WORD = re.compile(r"(?<!\\)\{([^{}\\$]*)\}")  # not \{beta}: stripping it would make a macro
+_LEFTOVER_MACRO = re.compile(r"\\[A-Za-z]")
+# A macro name, or a \\ line break to step over; a one-letter macro without braces (\v S, \"{\i}, \o)
+# stays for the fast path, which reads it with the letter after it.
+_MACRO_TOKEN = re.compile(r"\\(?:\\|[A-Za-z]{2,}|[A-Za-z](?=\{))")
+_BRACKETS = {"{": "}", "[": "]"}
+# Private-use characters stand in for math and for converted macros while the text around them is rewritten.
+_FIRST_SLOT, _LAST_SLOT = 0xE000, 0xF8FF
+_SLOT = re.compile("[\ue000-\uf8ff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_ODD_SPACE = re.compile(r"\s\s|[^\S ]")  # two blanks in a row, or any blank but a plain space
+_ODD_BLANK = re.compile(r"[^\S ]")  # any blank but a plain space
 _OLD_STYLE = re.compile(r"\{\\(?:em|bf|it|sc|tt|rm|sf)\s+([^{}]*)\}")
 _SPACING_CMD = re.compile(r"\\[,;: !]")
 _TIE = re.compile(r"(?<!/)~")  # a LaTeX tie, but not the ~ of a URL like /~user/
@@ -81,6 +95,7 @@ def _text_latex_to_unicode(text: str) -> str:
         text = _ACCENT_CMD.sub(_accent, text)
         text = _LETTER_CMD.sub(lambda m: _LETTER_MACROS[m.group(1)], text)
         text = _HREF.sub(r"\1", text)
+        text = _BARE_HREF.sub(r"\1", text)
         text = _DROP_CMD.sub("", text)
         text = _OLD_STYLE.sub(r"\1", text)
         text = _strip_style_commands(text)
@@ -107,7 +122,9 @@ def _needs_latex(text: str) -> bool:
 
 
 def _collapse_whitespace(text: str) -> str:
-    if _ODD_SPACE.search(text) or text[:1].isspace() or text[-1:].isspace():
+    # Two blanks in a row are two spaces or include another blank: a substring test and a one-class
+    # regex, about three times faster than one regex with both branches.
+    if "  " in text or _ODD_BLANK.search(text) or text[:1].isspace() or text[-1:].isspace():
         return " ".join(text.split())
     return text
 
@@ -125,6 +142,80 @@ def _split_math(text: str) -> list[str]:
     return _DOLLAR_MATH.split(text) if "$" in text else [text]
 
 
+def _join(texts: list[str], maths: list[str]) -> str:
+    """Text and math segments interleaved again, each escaped dollar back as its side writes it."""
+    pieces = [texts[0].replace(_ESCAPED_DOLLAR, "$")]
+    for math, text in zip(maths, texts[1:], strict=True):
+        pieces += [math.replace(_ESCAPED_DOLLAR, "\\$"), text.replace(_ESCAPED_DOLLAR, "$")]
+    return "".join(pieces)
+
+
+def _arguments_end(text: str, start: int) -> int:
+    """Where the brace and bracket groups written right after a macro name (ending at start) end."""
+    end = start
+    while end < len(text) and text[end] in _BRACKETS:
+        opening, closing, depth, index = text[end], _BRACKETS[text[end]], 0, end
+        while index < len(text):
+            char = text[index]
+            if char == "\\":
+                index += 1  # \{ and \} are characters, not groups
+            elif char == opening:
+                depth += 1
+            elif char == closing:
+                depth -= 1
+                if not depth:
+                    break
+            index += 1
+        else:
+            return end  # unbalanced: the macro alone
+        end = index + 1
+    return end
+
+
+def _ends_a_word(text: str) -> bool:
+    return text[-1:].isalnum() or text.endswith(".")
+
+
+def _read_each_macro(parts: list[str]) -> str | None:
+    """The field with each macro and its arguments converted on its own, math kept; None if it cannot be masked.
+
+    Reading each macro alone (by the fast path when that leaves no macro, else by pylatexenc) keeps its
+    arguments together: the fast path, rewriting the whole text, would strip the braces after a macro it
+    does not know (\\textsuperscript{1} -> \\textsuperscript1). Math is swapped for placeholders first, so a
+    macro around math (\\textbf{$x$}) is read whole and the math comes back verbatim.
+    """
+    texts, maths = parts[::2], parts[1::2]
+    if any(_SLOT.search(part) for part in parts) or len(maths) > _LAST_SLOT - _FIRST_SLOT:
+        return None
+    masked = "".join(text + chr(_FIRST_SLOT + index) for index, text in enumerate(texts[:-1])) + texts[-1]
+    pieces, macros, position = [], {}, 0
+    while token := _MACRO_TOKEN.search(masked, position):
+        slot = _FIRST_SLOT + len(maths) + len(macros)
+        if token.group() == "\\\\" or slot > _LAST_SLOT:
+            pieces.append(masked[position:token.end()])
+            position = token.end()
+            continue
+        end = _arguments_end(masked, token.end())
+        # A bare macro comes with the space after it, which the fast path eats (\ss e -> ße) and
+        # pylatexenc's text keeps only after a word (\ours is, \eg the; but \times Sp -> ×Sp, as in LaTeX).
+        space = int(end == token.end() and masked.startswith(" ", end))
+        converted = _text_latex_to_unicode(masked[token.start():end + space])
+        if _LEFTOVER_MACRO.search(converted):
+            converted = macro_to_text(masked[token.start():end])
+            converted += " " if space and _ends_a_word(converted) else ""
+        macros[slot] = converted
+        pieces += [masked[position:token.start()], chr(slot)]
+        position = end + space
+    pieces.append(masked[position:])
+    text = "".join(pieces)
+    if _needs_latex(text):
+        text = _text_latex_to_unicode(text)
+    # A regex finds the few slots in C; str.translate would look up every character in a dict.
+    text = _SLOT.sub(lambda slot: macros.get(ord(slot.group()), slot.group()), text).replace(_ESCAPED_DOLLAR, "$")
+    verbatim = {_FIRST_SLOT + index: math.replace(_ESCAPED_DOLLAR, "\\$") for index, math in enumerate(maths)}
+    return _SLOT.sub(lambda slot: verbatim.get(ord(slot.group()), ""), text)
+
+
 def clean_text(text: str | None) -> str:
     """Collapse whitespace, drop control characters, turn text-mode LaTeX into Unicode, keep math."""
     if not text:
@@ -134,12 +225,10 @@ def clean_text(text: str | None) -> str:
         text = " ".join(_CONTROL.sub("", text).split())
     if _needs_latex(text):
         parts = _split_math(text)
-        parts[::2] = [
-            (_text_latex_to_unicode(part) if _needs_latex(part) else part).replace(_ESCAPED_DOLLAR, "$")
-            for part in parts[::2]
-        ]
-        parts[1::2] = [part.replace(_ESCAPED_DOLLAR, "\\$") for part in parts[1::2]]
-        text = _collapse_whitespace("".join(parts))
+        texts = [_text_latex_to_unicode(part) if _needs_latex(part) else part for part in parts[::2]]
+        leftover = any("\\" in part and _LEFTOVER_MACRO.search(part) for part in texts)
+        reread = _read_each_macro(parts) if leftover else None
+        text = _collapse_whitespace(_join(texts, parts[1::2]) if reread is None else reread)
     if not text.isascii():
         text = unicodedata.normalize("NFC", text)
     return text

@@ -26,3 +26,11 @@ def imported_modules(path: Path) -> set[str]:
 def test_the_store_imports_nothing_from_the_features_above_it(name):
     above = {m for m in imported_modules(PACKAGE / "db" / name) if m.startswith(ABOVE_THE_STORE)}
     assert not above, f"db/{name} imports {sorted(above)}: plain data belongs in paperfeed.models"
+
+
+@pytest.mark.parametrize(
+    "name", sorted(str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py") if p.parent.name != "cli")
+)
+def test_terminal_rendering_stays_in_the_cli(name):
+    terminal = {m for m in imported_modules(PACKAGE / name) if m == "rich" or m.startswith("rich.")}
+    assert not terminal, f"{name} imports {sorted(terminal)}: progress bars and tables belong under cli/"

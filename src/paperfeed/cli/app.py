@@ -15,13 +15,13 @@ import typer
 from rich.console import Console
 from rich.logging import RichHandler
 
+from paperfeed.cli.render import render_stats
 from paperfeed.config import Settings, describe_invalid_settings
 from paperfeed.db import migrate
 from paperfeed.db.engine import make_engine
 from paperfeed.db.stats import store_stats
 from paperfeed.errors import PaperfeedError
 from paperfeed.http import HttpClient
-from paperfeed.report import render_stats
 
 app = typer.Typer(
     help="paperfeed: a self-hosted research-paper discovery engine.", no_args_is_help=True,

@@ -1,7 +1,8 @@
-"""`paperfeed ingest ...`: one command per source, each a few lines around paperfeed.ingest/harvests."""
+"""`paperfeed ingest ...`: one command per source, each a few lines around paperfeed.ingest/harvests/recent."""
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from dataclasses import asdict
 from datetime import date, timedelta
 from pathlib import Path
@@ -10,11 +11,13 @@ from typing import Annotated
 import orjson
 import typer
 
-from paperfeed import harvests, progress
+from paperfeed import harvests
+from paperfeed.cli import progress
 from paperfeed.cli.app import JsonOption, app, err, out
-from paperfeed.ingest import ingest_file
+from paperfeed.cli.render import render_summary
+from paperfeed.ingest import OnBatch, ingest_file, noop
 from paperfeed.models import IngestSummary
-from paperfeed.report import render_summary
+from paperfeed.recent import Origin, RecentSource, ingest_recent
 
 ingest_app = typer.Typer(help="Bring papers in from a source.", no_args_is_help=True)
 app.add_typer(ingest_app, name="ingest")
@@ -132,7 +135,7 @@ def ingest_hf_daily(
 
 
 @ingest_app.command("recent")
-def ingest_recent(
+def ingest_recent_command(
     ctx: typer.Context,
     days: Annotated[int, typer.Option(min=1, max=30, help="How many recent days to fetch.")] = 2,
     as_json: JsonOption = False,
@@ -143,32 +146,31 @@ def ingest_recent(
     """
     context = ctx.obj
     engine = context.migrated_engine()
-    settings = context.settings
-    with context.http_client() as client:
-        if client.is_reachable(settings.arxiv_oai_url):
-            total = IngestSummary()
-            since = date.today() - timedelta(days=days)
-            with progress.ingest_bar(err, "recent papers", disable=as_json) as on_batch:
-                for set_spec in harvests.oai_sets_for(settings.categories):
-                    total = total.plus(harvests.harvest_arxiv_oai(
-                        engine, client, settings, set_spec=set_spec, from_date=since, until_date=None,
-                        on_batch=on_batch))
-                for offset in range(days):
-                    total = total.plus(harvests.harvest_hf_daily(
-                        engine, client, settings, day=date.today() - timedelta(days=offset), on_batch=on_batch))
-            _finish(total, as_json, f"recent papers ({days} days)")
-            return
-    sample = settings.sample
-    if not sample.exists():
-        err.print(f"offline: arXiv is not reachable, and there is no sample file at {sample} "
-                  "(set PAPERFEED_SAMPLE); nothing ingested",
-                  markup=False, highlight=False, soft_wrap=True)
-        return
-    err.print(f"offline: arXiv is not reachable; ingesting the sample file {sample} instead",
-              markup=False, highlight=False, soft_wrap=True)
-    with progress.ingest_bar(err, f"ingesting {sample.name}", disable=as_json) as on_batch:
-        summary, _ = ingest_file(engine, sample, batch_size=settings.ingest_batch_size, on_batch=on_batch)
-    _finish(summary, as_json, f"ingest of {sample}")
+    with context.http_client() as client, ExitStack() as displays:
+
+        def show(source: RecentSource) -> OnBatch:
+            notice = _offline_notice(source)
+            if notice:
+                err.print(notice, markup=False, highlight=False, soft_wrap=True)
+            if source.origin is Origin.NOTHING:
+                return noop
+            label = "recent papers" if source.origin is Origin.LIVE else f"ingesting {source.sample.name}"
+            return displays.enter_context(progress.ingest_bar(err, label, disable=as_json))
+
+        result = ingest_recent(engine, client, context.settings, days=days, on_start=show)
+    if result.source.origin is Origin.LIVE:
+        _finish(result.summary, as_json, f"recent papers ({days} days)")
+    elif result.source.origin is Origin.SAMPLE:
+        _finish(result.summary, as_json, f"ingest of {result.source.sample}")
+
+
+def _offline_notice(source: RecentSource) -> str | None:
+    if source.origin is Origin.SAMPLE:
+        return f"offline: arXiv is not reachable; ingesting the sample file {source.sample} instead"
+    if source.origin is Origin.NOTHING:
+        return (f"offline: arXiv is not reachable, and there is no sample file at {source.sample} "
+                "(set PAPERFEED_SAMPLE); nothing ingested")
+    return None
 
 
 def _parse_date(value: str | None, option: str) -> date | None:

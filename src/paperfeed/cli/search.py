@@ -11,7 +11,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from paperfeed.cli.app import JsonOption, app, err, out
-from paperfeed.report import render_search_results, search_results_json
+from paperfeed.cli.render import render_search_results, search_results_json
 from paperfeed.search.base import Filters
 
 LOG_EVERY_S = 30.0  # progress lines when stderr is a file (make run's background data/index.log)

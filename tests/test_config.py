@@ -28,7 +28,8 @@ def test_a_configured_key_is_used_as_it_is(tmp_path):
 
 @pytest.mark.parametrize(("key", "problem"), [(None, "is not set"), ("short", "has only 5 characters")])
 def test_production_refuses_a_missing_or_short_key(tmp_path, key, problem):
-    with pytest.raises(pydantic.ValidationError, match=f"refusing to start in production: PAPERFEED_SECRET_KEY {problem}"):
+    expected = f"refusing to start in production: PAPERFEED_SECRET_KEY {problem}"
+    with pytest.raises(pydantic.ValidationError, match=expected):
         settings(tmp_path, environment="production", secret_key=key)
 
 

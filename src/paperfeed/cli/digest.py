@@ -12,7 +12,7 @@ import orjson
 import typer
 
 from paperfeed.cli.app import JsonOption, app, out
-from paperfeed.digest.subscriptions import normalize_email, parse_request
+from paperfeed.digest.subscriptions import parse_request, subscriber_email
 
 digest_app = typer.Typer(help="Email digests: send what is due, see where things stand.", no_args_is_help=True)
 app.add_typer(digest_app, name="digest")
@@ -76,7 +76,7 @@ def unsubscribe_command(ctx: typer.Context, email: Annotated[str, typer.Argument
     """
     from paperfeed.digest.signup import unsubscribe_address
 
-    subscriber = unsubscribe_address(ctx.obj.migrated_engine(), normalize_email(email), datetime.now(UTC))
+    subscriber = unsubscribe_address(ctx.obj.migrated_engine(), subscriber_email(email), datetime.now(UTC))
     out.print(f"{subscriber.email} unsubscribed", highlight=False)
 
 
@@ -119,7 +119,7 @@ def send_command(
     context = ctx.obj
     settings = context.settings
     moment = _parse_now(now)
-    only = normalize_email(to) if to else None
+    only = subscriber_email(to) if to else None
     engine = context.migrated_engine()
 
     def open_search():

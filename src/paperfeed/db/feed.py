@@ -14,6 +14,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from paperfeed.db.schema import listings, paper_categories, papers, votes
+from paperfeed.identity import name_key
 
 FEATURED_SORTS = ("upvotes", "date")
 AUTHOR_SCAN_LIMIT = 5000  # the LIKE fallback reads at most this many candidate rows
@@ -128,21 +129,21 @@ def category_papers(conn: sa.Connection, category: str, *, limit: int = 50, offs
     return _page(conn, query, limit, offset)
 
 
-def _same_name(a: str, b: str) -> bool:
-    return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
+# Letters a stored name may carry accented (é, ö, å): one-character wildcards in the LIKE pattern, so
+# "Scholkopf" finds "Schölkopf" and "José" finds "Jose"; the name_key comparison after the query decides.
+_MAY_CARRY_AN_ACCENT = frozenset("aeiouyAEIOUY")
 
 
 def _like_word(word: str) -> str:
     escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    # SQLite's ILIKE folds ASCII letters only ('É' never matches 'é'): other letters match anything
-    # here, and the exact comparison after the query decides.
-    return "".join(c if c.isascii() else "%" for c in escaped)
+    # SQLite's ILIKE folds ASCII letters only: a non-ASCII letter matches any one character here.
+    return "".join("_" if not c.isascii() or c in _MAY_CARRY_AN_ACCENT else c for c in escaped)
 
 
 def author_papers(conn: sa.Connection, name: str, *, limit: int = 50, offset: int = 0) -> Page:
     """An author's papers, newest first, without the search index: a LIKE on the stored author
-    list narrows the candidates, the exact (case-insensitive) name decides. Reads at most
-    AUTHOR_SCAN_LIMIT candidates; the search index's author filter has no such limit."""
+    list narrows the candidates, the name key (identity.name_key: case and accents folded) decides.
+    Reads at most AUTHOR_SCAN_LIMIT candidates; the search index's author filter has no such limit."""
     words = name.split()
     if not words:
         return Page([], False)
@@ -152,5 +153,6 @@ def author_papers(conn: sa.Connection, name: str, *, limit: int = 50, offset: in
         .where(sa.cast(papers.c.authors, sa.Text).ilike(pattern, escape="\\"))
         .order_by(*_newest_first()).limit(AUTHOR_SCAN_LIMIT)
     )
-    ids = [row.id for row in rows if any(_same_name(author, name) for author in row.authors)]
+    wanted = name_key(name)
+    ids = [row.id for row in rows if any(name_key(author) == wanted for author in row.authors)]
     return Page(ids[offset:offset + limit], len(ids) > offset + limit)

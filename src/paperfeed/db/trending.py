@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
@@ -34,3 +34,10 @@ def trending_papers(conn: sa.Connection, now: datetime | None = None, window: ti
     """The best `limit` papers by time-decayed votes inside the window ending `now`."""
     now = now or datetime.now(UTC)
     return trending(vote_events(conn, now - window, now), now, window, half_life)[:limit]
+
+
+def last_activity(conn: sa.Connection) -> tuple[datetime | None, date | None]:
+    """When the newest local vote was cast, and the newest listing day (None where there is none)."""
+    last_vote = conn.execute(sa.select(sa.func.max(votes.c.created_at))).scalar_one_or_none()
+    last_day = conn.execute(sa.select(sa.func.max(listings.c.day))).scalar_one_or_none()
+    return last_vote, last_day

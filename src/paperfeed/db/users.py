@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from paperfeed.db.dialect import insert_or_ignore
 from paperfeed.db.schema import users
+from paperfeed.emails import email_key, stored_spellings
 from paperfeed.errors import InvalidInput
 
 
@@ -40,19 +41,19 @@ class Login:
     password_hash: str | None
 
 
-def normalize_email(email: str) -> str:
-    """Emails are stored and compared lower-cased, so 'Ada@Example.org' and 'ada@example.org' are one account."""
-    return email.strip().lower()
-
-
 def create_user(conn: sa.Connection, email: str, username: str | None = None, password_hash: str | None = None) -> int:
-    """The new user's id; InvalidInput when the email or the name is taken.
+    """The new user's id; InvalidInput when the email or the name is taken. The email is stored in
+    paperfeed.emails' form, so 'Ada@Bücher.de' and 'ada@xn--bcher-kva.de' are one account.
 
     ON CONFLICT DO NOTHING rather than a SAVEPOINT: with pysqlite, a SAVEPOINT that opens the
     transaction commits it on RELEASE, so the caller's rollback would not undo the new user.
     """
+    key = email_key(email)
+    older = stored_spellings(email) - {key}  # an account stored before the rule has no unique-key clash
+    if older and conn.execute(sa.select(users.c.id).where(users.c.email.in_(older))).first() is not None:
+        raise InvalidInput(f"a user with email {email!r} exists already")
     statement = insert_or_ignore(conn, users).values(
-        email=normalize_email(email), username=username, password_hash=password_hash,
+        email=key, username=username, password_hash=password_hash,
         created_at=datetime.now(UTC),
     ).returning(users.c.id)
     user_id = conn.execute(statement).scalar_one_or_none()
@@ -69,12 +70,16 @@ def get_user(conn: sa.Connection, user_id: int) -> User | None:
 
 
 def find_login(conn: sa.Connection, email: str) -> Login | None:
-    row = conn.execute(sa.select(users).where(users.c.email == normalize_email(email))).first()
+    """The account of this address, however it is spelled (paperfeed.emails), or None."""
+    row = conn.execute(
+        sa.select(users).where(users.c.email.in_(stored_spellings(email))).order_by(users.c.id)
+    ).first()
     return Login(User(row.id, row.email, row.username), row.password_hash) if row else None
 
 
 def email_taken(conn: sa.Connection, email: str) -> bool:
-    return conn.execute(sa.select(users.c.id).where(users.c.email == normalize_email(email))).first() is not None
+    taken = sa.select(users.c.id).where(users.c.email.in_(stored_spellings(email)))
+    return conn.execute(taken).first() is not None
 
 
 def username_taken(conn: sa.Connection, username: str) -> bool:

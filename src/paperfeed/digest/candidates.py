@@ -29,7 +29,7 @@ TRENDING_DEPTH = 100  # trending papers looked at: enough for readers who were s
 
 def query_hits(search, queries: Iterable[str], since: date, per_query: int) -> dict[str, list[Paper]]:
     """The best new papers for each saved query (hybrid search, announced on or after `since`)."""
-    from paperfeed.search.base import Filters
+    from paperfeed.search import Filters
 
     hits = {}
     for query in sorted(set(queries)):

@@ -8,8 +8,7 @@ import re
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from email_validator import EmailNotValidError, validate_email
-
+from paperfeed.emails import normalize_email
 from paperfeed.errors import InvalidInput
 from paperfeed.models import FREQUENCIES, Interest, SubscriptionRequest
 
@@ -20,17 +19,10 @@ MAX_AUTHOR_CHARS = 100
 _CATEGORY = re.compile(r"^[a-z][a-z-]{0,20}(\.[A-Za-z][A-Za-z-]{0,20})?$")
 
 
-def normalize_email(text: str) -> str:
-    """The address in its normalized form, or InvalidInput saying what is wrong. No DNS lookups:
-    a subscription form must not hang on a slow resolver, and the confirmation mail is the real test.
-    An internationalized domain is kept in its ASCII (IDNA) form, which every mail server takes; a
-    non-ASCII local part is refused, as it needs SMTPUTF8 all the way to the mailbox."""
-    try:
-        valid = validate_email((text or "").strip(), check_deliverability=False, allow_smtputf8=False)
-        # Lower-cased as a whole (like users.email): one subscription per mailbox, whatever the spelling.
-        return valid.ascii_email.lower()
-    except EmailNotValidError as exc:
-        raise InvalidInput(f"{text!r} is not a valid email address: {exc}") from None
+def subscriber_email(text: str) -> str:
+    """A subscriber's address in paperfeed.emails' one form; a non-ASCII local part is refused, as it
+    needs SMTPUTF8 all the way to the mailbox."""
+    return normalize_email(text, ascii_only=True)
 
 
 @functools.cache
@@ -96,7 +88,7 @@ def parse_request(email: str, *, frequency: str = "daily", timezone: str = "UTC"
             errors[field] = str(exc)
             return None
 
-    address = check("email", normalize_email, email)
+    address = check("email", subscriber_email, email)
     if frequency not in FREQUENCIES:
         errors["frequency"] = f"frequency must be {' or '.join(FREQUENCIES)}, not {frequency!r}"
     zone = check("timezone", check_timezone, timezone)

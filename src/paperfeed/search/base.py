@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+
+from paperfeed.errors import InvalidInput
 
 # Paper ids with scores, best first. Every leg and the fusion speak this.
 Ranked = list[tuple[int, float]]
@@ -33,6 +36,15 @@ class Filters:
     @property
     def active(self) -> bool:
         return bool(self.since or self.until or self.categories or self.authors)
+
+    @classmethod
+    def from_input(cls, since: date | None = None, until: date | None = None, categories: Iterable[str] = (),
+                   authors: Iterable[str] = ()) -> Filters:
+        """Filters as a reader typed them (web form, API, MCP): blanks dropped, names' spaces collapsed."""
+        if since and until and since > until:
+            raise InvalidInput(f"since ({since}) is after until ({until})")
+        return cls(since=since, until=until, categories=tuple(c.strip() for c in categories if c.strip()),
+                   authors=tuple(" ".join(a.split()) for a in authors if a.strip()))
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from paperfeed.config import Settings
 from paperfeed.db.papers import count_papers, get_paper, papers_by_ids
 from paperfeed.errors import InvalidInput
+from paperfeed.identity import name_key
 from paperfeed.models import Paper
 from paperfeed.search.base import Filters, ParsedQuery, Ranked
 from paperfeed.search.fusion import FusionWeights, fuse, fuse_many
@@ -67,8 +68,8 @@ def passes(paper: Paper, filters: Filters) -> bool:
     ):
         return False
     if filters.authors:
-        names = {" ".join(a.casefold().split()) for a in paper.authors}
-        if not any(" ".join(w.casefold().split()) in names for w in filters.authors):
+        names = {name_key(a) for a in paper.authors}
+        if not any(name_key(wanted) in names for wanted in filters.authors):
             return False
     return True
 

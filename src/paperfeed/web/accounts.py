@@ -12,9 +12,9 @@ from functools import cached_property
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from email_validator import EmailNotValidError, validate_email
 
 from paperfeed.db.users import User, create_user, email_taken, find_login, set_password_hash, username_taken
+from paperfeed.emails import InvalidEmail, normalize_email
 from paperfeed.errors import InvalidInput
 
 MIN_PASSWORD = 10
@@ -42,10 +42,9 @@ def check_sign_up(email: str, username: str, password: str) -> SignUp:
     """The form's values, cleaned (email normalized, blank username dropped); FormInvalid otherwise."""
     errors: dict[str, str] = {}
     try:
-        # No DNS lookups: they are slow, and a typo in a domain shows up when mail bounces anyway.
-        email = validate_email(email.strip(), check_deliverability=False).normalized.lower()
-    except EmailNotValidError as exc:
-        errors["email"] = str(exc) if email.strip() else "Enter your email address."
+        email = normalize_email(email)  # the form a subscription of the same mailbox has too
+    except InvalidEmail as exc:
+        errors["email"] = exc.reason if email.strip() else "Enter your email address."
     username = username.strip()
     if username and not USERNAME.fullmatch(username):
         errors["username"] = "A username has 2 to 32 letters, digits, '-' or '_'."

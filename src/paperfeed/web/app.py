@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 
 from paperfeed.config import Settings
 from paperfeed.db.engine import make_engine
-from paperfeed.search.service import SearchService
+from paperfeed.search import SearchService
 from paperfeed.web.accounts_setup import install_accounts
 from paperfeed.web.concurrency import ConcurrencyLimitMiddleware
 from paperfeed.web.csrf import require_csrf

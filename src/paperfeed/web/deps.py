@@ -13,7 +13,7 @@ from fastapi import Depends, Request
 
 from paperfeed.config import Settings
 from paperfeed.db.users import User
-from paperfeed.search.service import SearchService
+from paperfeed.search import SearchService
 
 
 def get_settings(request: Request) -> Settings:

@@ -12,11 +12,9 @@ import sqlalchemy as sa
 from paperfeed.config import Settings
 from paperfeed.db import feed
 from paperfeed.db.papers import papers_by_ids
-from paperfeed.db.schema import listings, votes
-from paperfeed.db.trending import trending_papers
+from paperfeed.db.trending import last_activity, trending_papers
 from paperfeed.db.users import User
-from paperfeed.search.base import Filters
-from paperfeed.search.service import SearchService
+from paperfeed.search import Filters, SearchService
 from paperfeed.web.cards import Card, load_cards
 from paperfeed.web.periods import Period, day_period, parse_period
 
@@ -77,8 +75,7 @@ def trending_as_of(conn: sa.Connection, window: timedelta, now: datetime | None 
     """Now, unless the newest vote or listing is older than the window: then the end of that day,
     so a store of past papers (the sample data) still shows what was trending when it ends."""
     now = now or datetime.now(UTC)
-    last_vote = conn.execute(sa.select(sa.func.max(votes.c.created_at))).scalar_one_or_none()
-    last_day = conn.execute(sa.select(sa.func.max(listings.c.day))).scalar_one_or_none()
+    last_vote, last_day = last_activity(conn)
     candidates = [moment for moment in (
         last_vote, datetime.combine(last_day, time(23, 59, 59), tzinfo=UTC) if last_day else None,
     ) if moment is not None]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import Query
+from fastapi import Path, Query
 from pydantic import BeforeValidator, StringConstraints
 
 MAX_PAGE = 1000
@@ -35,4 +35,5 @@ Categories = Annotated[list[Name], Query(
     alias="category", max_length=20, description="arXiv category or archive (cs.CL, cs); repeat for any of several.")]
 Authors = Annotated[list[Name], Query(
     alias="author", max_length=20, description="Exact author name, any case; repeat for any of several.")]
+CategoryName = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9.\-]+$", description="e.g. cs.CL")]
 SearchSort = Annotated[Literal["relevance", "date"], Query(description="relevance, or date (newest first).")]

@@ -13,8 +13,7 @@ import sqlalchemy as sa
 
 from paperfeed.config import Settings
 from paperfeed.errors import PaperfeedError
-from paperfeed.search.indexer import IndexPaths
-from paperfeed.search.service import SearchService
+from paperfeed.search import Filters, IndexPaths, SearchResults, SearchService
 
 log = logging.getLogger(__name__)
 
@@ -43,3 +42,13 @@ class LazySearch:
     def _index_exists(self) -> bool:
         # KeywordIndex.open would create an empty index; a missing one should say "not built".
         return (IndexPaths(self._settings.data_dir / "index").keyword / "meta.json").exists()
+
+
+def run_search(search: SearchService, text: str, filters: Filters, *, offset: int, limit: int,
+               sort: str, similar: str | None) -> SearchResults | None:
+    """What the search page (and its feed) shows: similar papers, a search, or None for an empty form."""
+    if similar:
+        return search.similar(similar, limit=limit)
+    if not text.strip() and not filters.active:
+        return None
+    return search.search(text, filters, limit=limit, offset=offset, sort=sort)

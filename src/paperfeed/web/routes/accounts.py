@@ -17,7 +17,8 @@ from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 
 from paperfeed.db.api_tokens import ApiToken, create_token, list_tokens, revoke_token
-from paperfeed.db.users import User, normalize_email
+from paperfeed.db.users import User
+from paperfeed.emails import email_key
 from paperfeed.errors import Forbidden, InvalidInput, NotFound
 from paperfeed.web.accounts import FormInvalid
 from paperfeed.web.accounts_setup import client_address
@@ -96,7 +97,7 @@ async def sign_in(request: Request, email: TextField = "", password: TextField =
                   next_: NextField = "/"):
     next_path = safe_next(next_)
     # Counted before the password is checked: argon2 is slow on purpose, and guessing must be too.
-    request.app.state.rate_limiter.hit("sign-in", ip=client_address(request), account=normalize_email(email))
+    request.app.state.rate_limiter.hit("sign-in", ip=client_address(request), account=email_key(email))
     try:
         user = await run_in_threadpool(request.app.state.accounts.sign_in, email, password)
     except FormInvalid as exc:

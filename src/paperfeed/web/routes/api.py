@@ -15,13 +15,13 @@ from fastapi import APIRouter, Path, Query, Request
 from starlette.exceptions import HTTPException
 
 from paperfeed.db.papers import get_paper
+from paperfeed.search import Filters
 from paperfeed.web import lists
 from paperfeed.web.cards import card_json, load_cards, paper_json
 from paperfeed.web.deps import ConnDep, SearchDep, SettingsDep, UserDep
 from paperfeed.web.params import ApiPage, Authors, Categories, Day, Limit, Month, Since, Text, Until, Week, Window
 from paperfeed.web.params import SearchSort as Sort
 from paperfeed.web.render import JsonResponse
-from paperfeed.web.routes.search import build_filters
 from paperfeed.web.searcher import NO_INDEX
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -66,7 +66,7 @@ def search_papers(request: Request, conn: ConnDep, search: SearchDep, user: User
                   limit: Limit = 20):
     if search is None:
         raise HTTPException(503, NO_INDEX)
-    results = search.search(q, build_filters(since, until, category, author), limit=limit, offset=p * limit,
+    results = search.search(q, Filters.from_input(since, until, category, author), limit=limit, offset=p * limit,
                             sort=sort)
     cards = load_cards(conn, [hit.paper for hit in results.hits], user,
                        scores={hit.paper.id: hit.score for hit in results.hits})

@@ -8,20 +8,19 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Path, Query, Request
 
 from paperfeed.errors import NotFound
-from paperfeed.search.service import MAX_OFFSET
+from paperfeed.search import MAX_OFFSET
 from paperfeed.web import lists
 from paperfeed.web.cards import author_path, card_json, category_path
 from paperfeed.web.deps import ConnDep, SearchDep, SettingsDep, UserDep
-from paperfeed.web.params import Page
+from paperfeed.web.links import LIST_PER_PAGE as PER_PAGE
+from paperfeed.web.links import feeds_for
+from paperfeed.web.params import CategoryName, Page
 from paperfeed.web.render import respond
-from paperfeed.web.routes.daily import feeds_for
 
 router = APIRouter()
-PER_PAGE = 25
 AuthorName = Annotated[str, Path(max_length=300, description="The author's name as written on papers.")]
 # An author's papers come from the search index when there is one, which pages MAX_OFFSET results deep.
 AuthorPage = Annotated[int, Query(ge=1, le=MAX_OFFSET // PER_PAGE + 1, description="Page number, from 1.")]
-CategoryName = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9.\-]+$", description="e.g. cs.CL")]
 
 
 def _page_links(base: str, page: int, more: bool) -> dict:

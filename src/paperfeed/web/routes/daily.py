@@ -11,34 +11,18 @@ from paperfeed.rank import DEFAULT_HALF_LIFE
 from paperfeed.web import lists
 from paperfeed.web.cards import card_json
 from paperfeed.web.deps import ConnDep, SettingsDep, UserDep
+from paperfeed.web.links import DAILY_PER_PAGE as PER_PAGE
+from paperfeed.web.links import daily_url, feeds_for
 from paperfeed.web.params import Day, Month, Page, Week, Window
 from paperfeed.web.periods import Period, day_period, month_period, week_period
 from paperfeed.web.render import respond
 
 router = APIRouter()
-PER_PAGE = 50
-
-
-def daily_url(period: Period | None, page: int = 1) -> str | None:
-    if period is None:
-        return None
-    query = dict([period.param])
-    if page > 1:
-        query["page"] = str(page)
-    return "/papers/daily?" + urlencode(query)
 
 
 def period_json(period: Period) -> dict:
     name, value = period.param
     return {"kind": period.kind, "start": period.start, "end": period.end, "label": period.label, name: value}
-
-
-def feeds_for(path: str, title: str, query: str = "") -> list[dict]:
-    suffix = f"?{query}" if query else ""
-    return [
-        {"type": "application/rss+xml", "title": f"{title} (RSS)", "href": f"/feeds/{path}.rss{suffix}"},
-        {"type": "application/atom+xml", "title": f"{title} (Atom)", "href": f"/feeds/{path}.atom{suffix}"},
-    ]
 
 
 @router.get("/", summary="The daily feed of the latest day with papers")

@@ -22,14 +22,14 @@ from starlette.responses import Response
 
 from paperfeed.config import Settings
 from paperfeed.errors import NotFound
-from paperfeed.web import lists
+from paperfeed.search import Filters
+from paperfeed.web import links, lists
 from paperfeed.web.cards import Card, category_path, load_cards, paper_path
 from paperfeed.web.deps import ConnDep, SearchDep, SettingsDep
-from paperfeed.web.params import Authors, Categories, Day, Month, Since, Text, Until, Week, Window
+from paperfeed.web.params import Authors, Categories, CategoryName, Day, Month, Since, Text, Until, Week, Window
 from paperfeed.web.params import SearchSort as Sort
 from paperfeed.web.render import JsonResponse
-from paperfeed.web.routes import browse, daily, search
-from paperfeed.web.searcher import NO_INDEX
+from paperfeed.web.searcher import NO_INDEX, run_search
 
 router = APIRouter(prefix="/feeds", tags=["feeds"])
 Kind = Annotated[Literal["rss", "atom"], Path(description="rss (RSS 2.0) or atom.")]
@@ -123,28 +123,28 @@ def _respond(request: Request, settings: Settings, kind: str, title: str, descri
 def daily_feed(request: Request, kind: Kind, conn: ConnDep, settings: SettingsDep, day: Day = None,
                week: Week = None, month: Month = None):
     period = lists.feed_period(conn, settings, day.isoformat() if day else None, week, month)
-    feed = lists.daily_feed(conn, settings, None, period, limit=daily.PER_PAGE)
+    feed = lists.daily_feed(conn, settings, None, period, limit=links.DAILY_PER_PAGE)
     featured = {card.paper.id for card in feed.featured}
     cards = feed.featured + [card for card in feed.new if card.paper.id not in featured]
     explicit = day or week or month  # without one, the feed follows the latest day, as the front page does
     followed = f", then new on arXiv in {', '.join(settings.categories)}" if settings.categories else ""
     return _respond(request, settings, kind, f"Daily papers · {period.label}",
                     f"Papers featured on the daily list, most upvoted first{followed}",
-                    daily.daily_url(period) if explicit else "/", cards)
+                    links.daily_url(period) if explicit else "/", cards)
 
 
 @router.get("/trending.{kind}", summary="Papers with the most recent upvotes")
 def trending_feed(request: Request, kind: Kind, conn: ConnDep, settings: SettingsDep, window: Window = "week"):
-    result, _ = lists.trending(conn, None, window, limit=daily.PER_PAGE)
+    result, _ = lists.trending(conn, None, window, limit=links.DAILY_PER_PAGE)
     return _respond(request, settings, kind, f"Trending papers · past {window}",
                     f"Papers ranked by time-decayed upvotes over the past {window}",
                     f"/trending?{urlencode({'window': window})}", result.cards)
 
 
 @router.get("/categories/{category}.{kind}", summary="A category's newest papers")
-def category_feed(request: Request, category: browse.CategoryName, kind: Kind, conn: ConnDep,
+def category_feed(request: Request, category: CategoryName, kind: Kind, conn: ConnDep,
                   settings: SettingsDep):
-    result = lists.category(conn, None, category, limit=browse.PER_PAGE)
+    result = lists.category(conn, None, category, limit=links.LIST_PER_PAGE)
     if not result.cards and category not in settings.categories:  # the category page's rule
         raise NotFound(f"no papers in category {category!r}")
     return _respond(request, settings, kind, f"New in {category}", f"The newest papers in {category}",
@@ -155,11 +155,11 @@ def category_feed(request: Request, category: browse.CategoryName, kind: Kind, c
 def search_feed(request: Request, kind: Kind, conn: ConnDep, settings: SettingsDep, search_service: SearchDep,
                 q: Text = "", since: Since = None, until: Until = None, category: Categories = [],  # noqa: B006
                 author: Authors = [], sort: Sort = "relevance"):  # noqa: B006
-    filters = search.build_filters(since, until, category, author)
+    filters = Filters.from_input(since, until, category, author)
     if search_service is None:
         # A feed reader is no browser: it gets the error as /api/papers/search gives it.
         return JsonResponse({"error": {"status": 503, "message": NO_INDEX}}, status_code=503)
-    results = search.run_search(search_service, q, filters, offset=0, limit=search.PER_PAGE, sort=sort,
+    results = run_search(search_service, q, filters, offset=0, limit=links.SEARCH_PER_PAGE, sort=sort,
                                 similar=None)
     cards = load_cards(conn, [hit.paper for hit in results.hits], None) if results else []
     described = q.strip() or "the filters"

@@ -8,30 +8,19 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 
-from paperfeed.errors import InvalidInput
-from paperfeed.search.base import Filters
-from paperfeed.search.query import parse_query
-from paperfeed.search.service import MAX_OFFSET, SearchResults, SearchService
+from paperfeed.search import MAX_OFFSET, Filters, parse_query
 from paperfeed.web.cards import card_json, load_cards
 from paperfeed.web.deps import ConnDep, SearchDep, SettingsDep, UserDep
+from paperfeed.web.links import SEARCH_PER_PAGE as PER_PAGE
+from paperfeed.web.links import feeds_for
 from paperfeed.web.params import Authors, Categories, Since, Text, Until
 from paperfeed.web.params import SearchSort as Sort
 from paperfeed.web.render import respond
-from paperfeed.web.routes.daily import feeds_for
-from paperfeed.web.searcher import NO_INDEX
+from paperfeed.web.searcher import NO_INDEX, run_search
 
 router = APIRouter()
-PER_PAGE = 20
 SearchPage = Annotated[int, Query(ge=1, le=MAX_OFFSET // PER_PAGE + 1, description="Page number, from 1.")]
 SimilarTo = Annotated[str | None, Query(max_length=300, description="A paper's key: papers like it.")]
-
-
-def build_filters(since, until, categories: list[str], authors: list[str]) -> Filters:
-    if since and until and since > until:
-        raise InvalidInput(f"since ({since}) is after until ({until})")
-    return Filters(since=since, until=until,
-                   categories=tuple(c.strip() for c in categories if c.strip()),
-                   authors=tuple(" ".join(a.split()) for a in authors if a.strip()))
 
 
 def highlight_terms(text: str) -> list[str]:
@@ -46,22 +35,12 @@ def highlight_terms(text: str) -> list[str]:
     return words
 
 
-def run_search(search: SearchService, text: str, filters: Filters, *, offset: int, limit: int,
-               sort: str, similar: str | None) -> SearchResults | None:
-    """The results, or None when there is nothing to search for yet (an empty form)."""
-    if similar:
-        return search.similar(similar, limit=limit)
-    if not text.strip() and not filters.active:
-        return None
-    return search.search(text, filters, limit=limit, offset=offset, sort=sort)
-
-
 @router.get("/search", summary="Search papers (hybrid: keywords and meaning)")
 def search_page(request: Request, conn: ConnDep, settings: SettingsDep, search: SearchDep, user: UserDep,
                 q: Text = "", since: Since = None, until: Until = None, category: Categories = [],  # noqa: B006
                 author: Authors = [], sort: Sort = "relevance", page: SearchPage = 1,  # noqa: B006
                 similar: SimilarTo = None):
-    filters = build_filters(since, until, category, author)
+    filters = Filters.from_input(since, until, category, author)
     results = None
     notes: list[str] = []
     if search is None:

@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 
 from paperfeed.config import Settings
 from paperfeed.db.engine import make_engine
+from paperfeed.mcp_server import MCP_PATH, McpEndpoint
 from paperfeed.search import SearchService
 from paperfeed.web.accounts_setup import install_accounts
 from paperfeed.web.concurrency import ConcurrencyLimitMiddleware
@@ -51,7 +52,8 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None, search: S
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
-        yield
+        async with _app.state.mcp.running():
+            yield
         if owns_engine:
             engine.dispose()
 
@@ -72,6 +74,9 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None, search: S
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    # MCP over streamable HTTP: a plain ASGI route, outside the CSRF dependency (see mcp_server/endpoint.py).
+    app.state.mcp = McpEndpoint(settings, engine, app.state.search)
+    app.add_route(MCP_PATH, app.state.mcp, include_in_schema=False)
     install_accounts(app, settings, engine, secret_key)
     app.add_middleware(JsonSuffixMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)

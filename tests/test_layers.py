@@ -34,3 +34,11 @@ def test_the_store_imports_nothing_from_the_features_above_it(name):
 def test_terminal_rendering_stays_in_the_cli(name):
     terminal = {m for m in imported_modules(PACKAGE / name) if m == "rich" or m.startswith("rich.")}
     assert not terminal, f"{name} imports {sorted(terminal)}: progress bars and tables belong under cli/"
+
+
+def test_the_search_front_names_every_export_and_loads_each_on_first_use():
+    import paperfeed.search as front
+
+    assert sorted(front.__all__) == sorted(front._HOMES)
+    for name in front.__all__:
+        assert getattr(front, name) is not None

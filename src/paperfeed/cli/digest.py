@@ -123,7 +123,7 @@ def send_command(
     engine = context.migrated_engine()
 
     def open_search():
-        from paperfeed.search.service import SearchService
+        from paperfeed.search import SearchService
 
         return SearchService.open(settings, engine)
 

@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from paperfeed.cli.app import JsonOption, app, err, out
 from paperfeed.cli.render import render_search_results, search_results_json
-from paperfeed.search.base import Filters
+from paperfeed.search import Filters
 
 LOG_EVERY_S = 30.0  # progress lines when stderr is a file (make run's background data/index.log)
 
@@ -55,7 +55,7 @@ def index_command(
               paperfeed index --keyword-only        # fast: search works at once
               paperfeed index --semantic-only &     # embeddings in the background, newest first
     """
-    from paperfeed.search.maintenance import update_index
+    from paperfeed.search import update_index
 
     context = ctx.obj
     engine = context.migrated_engine()
@@ -104,7 +104,7 @@ def search_command(
     Examples: paperfeed search "retrieval augmented generation" --category cs.CL --since 2026-01-01
               paperfeed search 'au:"Yoshua Bengio" ti:attention' --sort date --json
     """
-    from paperfeed.search.service import SearchService
+    from paperfeed.search import SearchService
 
     context = ctx.obj
     service = SearchService.open(context.settings, context.migrated_engine())
@@ -123,7 +123,7 @@ def similar_command(
     as_json: JsonOption = False,
 ) -> None:
     """Papers like this one (more like this). Example: paperfeed similar 1706.03762"""
-    from paperfeed.search.service import SearchService
+    from paperfeed.search import SearchService
 
     context = ctx.obj
     service = SearchService.open(context.settings, context.migrated_engine())

@@ -23,7 +23,8 @@ from paperfeed.web.csrf import require_csrf
 from paperfeed.web.errors import install_error_handlers
 from paperfeed.web.nul_bytes import refuse_nul
 from paperfeed.web.render import STATIC_DIR, JsonSuffixMiddleware, katex_installed, make_templates
-from paperfeed.web.routes import accounts, api, browse, daily, docs, feeds, papers, search, submit, subscriptions, votes
+from paperfeed.web.routes import (accounts, api, browse, daily, docs, feeds, opml, papers, search, submit, subscriptions,
+                                  votes)
 from paperfeed.web.searcher import LazySearch
 from paperfeed.web.security_headers import SecurityHeadersMiddleware
 
@@ -39,6 +40,7 @@ ROUTERS = [
     subscriptions.router,
     browse.router,
     feeds.router,
+    opml.router,
     papers.router,
 ]
 

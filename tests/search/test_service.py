@@ -190,6 +190,17 @@ def test_an_interrupted_embedding_run_serves_what_is_done_and_the_next_run_conti
     assert SearchService.open(settings, stored).semantic_coverage() == 1.0
 
 
+def test_a_second_embedding_run_is_refused_while_one_runs_and_says_so(settings, stored):
+    from paperfeed.db.locks import Busy, file_lock
+    from paperfeed.search.indexer import IndexPaths
+
+    running = IndexPaths(settings.data_dir / "index").embedding_lock
+    with file_lock(running, "the first run"):
+        with pytest.raises(Busy, match="another `paperfeed index` is computing embeddings now; let it finish"):
+            update_index(settings, stored)
+        assert update_index(settings, stored, semantic=False)["keyword_total"] == 31  # keyword sync is not held up
+
+
 def test_an_interrupted_keyword_sync_leaves_the_last_commit_searchable(settings, stored):
     from paperfeed.search import indexer
     from paperfeed.search.indexer import IndexPaths

@@ -1,8 +1,10 @@
-"""Named locks that keep two runs of a job from overlapping (two `paperfeed digest send` from cron).
+"""Locks that keep two runs of a job from overlapping (two `paperfeed digest send` from cron, two
+`paperfeed index` computing embeddings), and the one error, Busy, that says another run holds one.
 
-PostgreSQL: a session advisory lock, held by a connection kept for the run. SQLite: an flock on a file
-beside the database. Both are released by the operating system or the server when the holder dies,
-even by SIGKILL, so a crashed run never blocks the next one.
+`file_lock` is the one flock: on a file, released by the operating system when its holder dies, even by
+SIGKILL, so a crashed run never blocks the next one. `exclusive` names a lock per database: on
+PostgreSQL a session advisory lock, held by a connection kept for the run (released by the server when
+the holder dies); on SQLite a `file_lock` on a file beside the database.
 """
 
 from __future__ import annotations
@@ -19,7 +21,26 @@ from paperfeed.errors import PaperfeedError
 
 
 class Busy(PaperfeedError):
+    """Another run holds the lock; the caller should wait for it rather than retry at once."""
+
     status_code = 409
+
+
+@contextlib.contextmanager
+def file_lock(path: Path, busy_message: str) -> Iterator[None]:
+    """Hold an flock on `path` for the block, or raise Busy(busy_message) at once if another holds it.
+
+    The message is the caller's, as only it knows what the holder is doing and what to do about it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:  # "a": never truncates a file another run holds
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise Busy(busy_message) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _advisory_key(name: str) -> int:
@@ -46,12 +67,5 @@ def exclusive(engine: sa.Engine, name: str) -> Iterator[None]:
         yield  # one process only
         return
     path = Path(f"{database}.{name.replace(' ', '-')}.lock")
-    with path.open("a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise Busy(f"another {name} is running (lock file {path})") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with file_lock(path, f"another {name} is running (lock file {path})"):
+        yield

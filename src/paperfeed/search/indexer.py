@@ -55,6 +55,10 @@ class IndexPaths:
     def state(self) -> Path:
         return self.root / "state.json"
 
+    @property
+    def embedding_lock(self) -> Path:
+        return self.root / "embedding.lock"
+
     def embeddings(self, model_slug: str) -> Path:
         return self.root / f"embeddings-{model_slug}.sqlite"
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import logging
 import time
 from pathlib import Path
@@ -12,14 +10,15 @@ import numpy as np
 import sqlalchemy as sa
 
 from paperfeed.config import Settings
+from paperfeed.db.locks import file_lock
 from paperfeed.db.papers import count_papers
-from paperfeed.errors import PaperfeedError
 from paperfeed.search.embedding_store import EmbeddingStore
 from paperfeed.search.indexer import IndexPaths, Progress, model_slug, reset, sync_embeddings, sync_keyword
 
 log = logging.getLogger(__name__)
 
 SAVE_EVERY_S = 30.0  # how stale the served vector index may get while embeddings are computed
+EMBEDDING_BUSY = "another `paperfeed index` is computing embeddings now; let it finish"
 
 
 class VectorIndexWriter:
@@ -101,21 +100,10 @@ def update_index(
     finally:
         keyword_index.close()  # releases the index's write lock (and drops anything uncommitted)
     if semantic:
-        with _exclusive(paths.root / "embedding.lock"):
+        # One embedding run at a time (e.g. `make run`'s background one and a manual one).
+        with file_lock(paths.embedding_lock, EMBEDDING_BUSY):
             _update_semantic(settings, engine, paths, report, time_budget_s, on_semantic)
     return report
-
-
-@contextlib.contextmanager
-def _exclusive(lock_path: Path):
-    """One embedding run at a time (e.g. `make run`'s background one and a manual one)."""
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise PaperfeedError("another `paperfeed index` is computing embeddings now; let it finish") from None
-        yield
 
 
 def _update_semantic(

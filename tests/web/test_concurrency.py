@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from paperfeed.web.concurrency import ConcurrencyLimitMiddleware
+from paperfeed.web.middleware import ConcurrencyLimitMiddleware
 
 
 class SlowApp:

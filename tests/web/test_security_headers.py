@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from paperfeed.web.security_headers import HEADERS
-from web_client import build_app, sqlite_engine, store_paper, visit
+from factories import store_paper
+from paperfeed.web.middleware import HEADERS
+from web_client import build_app, sqlite_engine, visit
 
 
 @pytest.fixture
@@ -21,6 +22,14 @@ def test_every_response_carries_the_security_headers(client, path):
     response = client.get(path)
     for name, value in HEADERS.items():
         assert response.headers[name] == value, (path, name)
+
+
+def test_the_session_middlewares_own_refusals_carry_them_too(client):
+    """The session middleware answers a bad API token itself, before any route: inside the headers."""
+    response = client.get("/trending.json", headers={"Authorization": "Bearer pf_not-a-token"})
+    assert response.status_code == 401
+    for name, value in HEADERS.items():
+        assert response.headers[name] == value, name
 
 
 def test_the_policy_allows_no_inline_script_and_no_framing():

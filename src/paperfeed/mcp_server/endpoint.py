@@ -2,7 +2,7 @@
 
 Stateless, with JSON responses: every POST is one JSON-RPC exchange that ends with its answer, so any
 worker of `serve --workers N` can take any request (no session lives in one process), and a request
-holds one of the worker's concurrency slots (web/concurrency.py) only while its tool runs, as an API
+holds one of the worker's concurrency slots (web/middleware.py) only while its tool runs, as an API
 call does. GET, which would open a stream for server-sent messages this server never sends, is a 405.
 
 The endpoint is a plain ASGI route, not a FastAPI route, so the app-wide CSRF and NUL-byte

@@ -1,7 +1,8 @@
-"""Wires accounts into the app: the session middleware, and on app.state the password checks
-(`accounts`), the rate limiter and the arXiv lookup that submissions use.
+"""Wires accounts into the app: on app.state the password checks (`accounts`), the rate limiter and
+the arXiv lookup that submissions use.
 
-The CSRF check itself is an app-wide dependency (csrf.require_csrf) passed to FastAPI in create_app.
+The session middleware that tells who is asking is installed with the others (middleware.py); the CSRF
+check is an app-wide dependency (csrf.require_csrf) passed to FastAPI in create_app.
 """
 
 from __future__ import annotations
@@ -13,17 +14,13 @@ from paperfeed.config import Settings
 from paperfeed.submissions import ArxivLookup
 from paperfeed.web.accounts import Accounts
 from paperfeed.web.ratelimit import RateLimiter
-from paperfeed.web.session_middleware import SessionMiddleware
 
 
-def install_accounts(app: FastAPI, settings: Settings, engine: sa.Engine, secret_key: str) -> None:
+def install_accounts(app: FastAPI, settings: Settings, engine: sa.Engine) -> None:
     app.state.accounts = Accounts(engine)
     app.state.rate_limiter = (RateLimiter(storage_uri=settings.rate_limit_storage) if settings.rate_limits
                               else RateLimiter.disabled())
     app.state.arxiv_lookup = ArxivLookup(settings)
-    app.add_middleware(
-        SessionMiddleware, secret_key=secret_key, https_site=settings.base_url.lower().startswith("https://"),
-    )
 
 
 def client_address(request: Request) -> str:

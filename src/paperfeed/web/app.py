@@ -18,15 +18,14 @@ from paperfeed.db.engine import make_engine
 from paperfeed.mcp_server import MCP_PATH, McpEndpoint
 from paperfeed.search import SearchService
 from paperfeed.web.accounts_setup import install_accounts
-from paperfeed.web.concurrency import ConcurrencyLimitMiddleware
 from paperfeed.web.csrf import require_csrf
 from paperfeed.web.errors import install_error_handlers
+from paperfeed.web.middleware import install_middleware
 from paperfeed.web.nul_bytes import refuse_nul
-from paperfeed.web.render import STATIC_DIR, JsonSuffixMiddleware, katex_installed, make_templates
+from paperfeed.web.render import STATIC_DIR, katex_installed, make_templates
 from paperfeed.web.routes import (accounts, api, browse, daily, docs, feeds, opml, papers, search, submit, subscriptions,
                                   votes)
 from paperfeed.web.searcher import LazySearch
-from paperfeed.web.security_headers import SecurityHeadersMiddleware
 
 # Order matters where paths overlap: fixed paths (/papers/daily) before patterns (/papers/{key}).
 ROUTERS = [
@@ -79,8 +78,6 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None, search: S
     # MCP over streamable HTTP: a plain ASGI route, outside the CSRF dependency (see mcp_server/endpoint.py).
     app.state.mcp = McpEndpoint(settings, engine, app.state.search)
     app.add_route(MCP_PATH, app.state.mcp, include_in_schema=False)
-    install_accounts(app, settings, engine, secret_key)
-    app.add_middleware(JsonSuffixMiddleware)
-    app.add_middleware(SecurityHeadersMiddleware)
-    app.add_middleware(ConcurrencyLimitMiddleware, limit=settings.web_concurrency)  # outermost: see concurrency.py
+    install_accounts(app, settings, engine)
+    install_middleware(app, settings)  # the order, and why: see middleware.py
     return app

@@ -2,7 +2,7 @@
 returns the same data as JSON when the client asks for it, so the pages and their JSON cannot drift.
 
 JSON is chosen when
-  - the path ends in `.json` (`/trending.json`, `/papers/2410.17243.json`; JsonSuffixMiddleware
+  - the path ends in `.json` (`/trending.json`, `/papers/2410.17243.json`; middleware.JsonSuffixMiddleware
     strips the suffix before routing and marks the request), or
   - the query has `format=json` (`format=html` forces the page), or
   - the Accept header ranks application/json above text/html (what `fetch` with
@@ -21,7 +21,6 @@ import orjson
 from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from paperfeed.web.cards import author_path, category_path, paper_path
 from paperfeed.web.markup import http_url, rich_text
@@ -29,8 +28,7 @@ from paperfeed.web.markup import http_url, rich_text
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
 VENDOR_DIR = STATIC_DIR / "vendor"
-JSON_SUFFIX = "paperfeed.json_suffix"  # scope key set by JsonSuffixMiddleware
-_NO_SUFFIX_PREFIXES = ("/static/", "/api/", "/feeds/", "/openapi.json", "/docs")
+JSON_SUFFIX = "paperfeed.json_suffix"  # scope key set by middleware.JsonSuffixMiddleware, read by wants_json
 
 
 class JsonResponse(Response):
@@ -118,20 +116,3 @@ def make_templates() -> Jinja2Templates:
 def katex_installed() -> bool:
     return (VENDOR_DIR / "katex" / "katex.min.js").exists()
 
-
-class JsonSuffixMiddleware:
-    """`/anything.json` is routed as `/anything`, marked so `respond` answers with JSON."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = scope.get("path", "")
-        if scope["type"] == "http" and path.endswith(".json") and not path.startswith(_NO_SUFFIX_PREFIXES):
-            stripped = path[: -len(".json")]
-            stripped = "/" if stripped in ("", "/") else stripped
-            raw = scope.get("raw_path")
-            scope = {**scope, "path": stripped, JSON_SUFFIX: True}
-            if raw is not None and raw.endswith(b".json"):
-                scope["raw_path"] = raw[: -len(b".json")] or b"/"
-        await self.app(scope, receive, send)

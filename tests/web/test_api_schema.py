@@ -23,8 +23,7 @@ from paperfeed.config import Settings
 from paperfeed.db.listings import upsert_listings
 from paperfeed.db.schema import papers
 from paperfeed.models import Listing
-from paperfeed.web.csrf import UNSAFE_METHODS
-from paperfeed.web.sessions import COOKIE_NAME
+from paperfeed.web.sessions import COOKIE_NAME, UNSAFE_METHODS
 from web_client import build_app, indexed_search, sqlite_engine, store_paper, visit
 
 DAY = date(2024, 3, 5)

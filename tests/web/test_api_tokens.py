@@ -17,8 +17,7 @@ from paperfeed.db.api_tokens import MAX_TOKENS, create_token, find_token_user, l
 from paperfeed.db.schema import api_tokens, listings, users, votes
 from paperfeed.db.users import create_user
 from paperfeed.errors import InvalidInput
-from paperfeed.web.session_middleware import INVALID_TOKEN
-from paperfeed.web.sessions import COOKIE_NAME
+from paperfeed.web.sessions import COOKIE_NAME, INVALID_TOKEN
 from replay_server import closed_port_url
 from web_client import build_app, serve, sqlite_engine, store_paper, visit
 

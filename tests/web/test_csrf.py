@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from paperfeed.db.schema import users, votes
-from paperfeed.web.csrf import FAILED, csrf_token, token_matches
+from paperfeed.web.sessions import FAILED, csrf_token, token_matches
 from web_client import PASSWORD, build_app, sqlite_engine, store_paper, visit
 
 KEY = "k" * 40

@@ -2,7 +2,7 @@
 the arXiv lookup that submissions use.
 
 The session middleware that tells who is asking is installed with the others (middleware.py); the CSRF
-check is an app-wide dependency (csrf.require_csrf) passed to FastAPI in create_app.
+check is an app-wide dependency (sessions.require_csrf) passed to FastAPI in create_app.
 """
 
 from __future__ import annotations

@@ -18,7 +18,6 @@ from paperfeed.db.engine import make_engine
 from paperfeed.mcp_server import MCP_PATH, McpEndpoint
 from paperfeed.search import SearchService
 from paperfeed.web.accounts_setup import install_accounts
-from paperfeed.web.csrf import require_csrf
 from paperfeed.web.errors import install_error_handlers
 from paperfeed.web.middleware import install_middleware
 from paperfeed.web.nul_bytes import refuse_nul
@@ -26,6 +25,7 @@ from paperfeed.web.render import STATIC_DIR, katex_installed, make_templates
 from paperfeed.web.routes import (accounts, api, browse, daily, docs, feeds, opml, papers, search, submit, subscriptions,
                                   votes)
 from paperfeed.web.searcher import LazySearch
+from paperfeed.web.sessions import require_csrf
 
 # Order matters where paths overlap: fixed paths (/papers/daily) before patterns (/papers/{key}).
 ROUTERS = [

@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from paperfeed.config import Settings
 from paperfeed.web.render import JSON_SUFFIX
-from paperfeed.web.session_middleware import SessionMiddleware
+from paperfeed.web.sessions import SessionMiddleware
 
 _NO_SUFFIX_PREFIXES = ("/static/", "/api/", "/feeds/", "/openapi.json", "/docs")
 

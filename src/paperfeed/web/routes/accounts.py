@@ -25,7 +25,7 @@ from paperfeed.web.accounts_setup import client_address
 from paperfeed.web.deps import EngineDep, UserDep
 from paperfeed.web.redirects import safe_next
 from paperfeed.web.render import JsonResponse, respond, wants_json
-from paperfeed.web.session_middleware import begin_session, end_session
+from paperfeed.web.sessions import begin_session, end_session
 
 router = APIRouter()
 

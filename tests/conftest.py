@@ -89,18 +89,3 @@ def engine(database_url):
     yield engine
     engine.dispose()
 
-
-def make_record(**overrides):
-    """A valid PaperRecord; override any field."""
-    from paperfeed.models import PaperRecord
-
-    values = {
-        "source": "jsonl",
-        "title": "Attention Is All You Need",
-        "abstract": "The dominant sequence transduction models are based on complex recurrent networks.",
-        "authors": ("Ashish Vaswani", "Noam Shazeer"),
-        "categories": ("cs.CL", "cs.LG"),
-        "arxiv_id": "1706.03762",
-    }
-    values.update(overrides)
-    return PaperRecord(**values)

@@ -19,7 +19,7 @@ from mcp.client import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
 
-from conftest import make_record
+from factories import make_record
 from paperfeed.config import Settings
 from paperfeed.db import migrate
 from paperfeed.db.api_tokens import create_token

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from conftest import make_record
+from factories import make_record
 from paperfeed.identity import paper_key, title_key
 from paperfeed.merge import merge_record, paper_from_record
 from paperfeed.models import SOURCE_RANK

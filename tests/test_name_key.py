@@ -9,12 +9,12 @@ from datetime import date
 
 import pytest
 
-from conftest import make_record
+from factories import make_paper, make_record
 from paperfeed.db.feed import author_papers
 from paperfeed.db.papers import upsert_papers
 from paperfeed.digest.compose import build_candidates, compose_digest
 from paperfeed.identity import name_key
-from paperfeed.models import Interest, Paper
+from paperfeed.models import Interest
 from paperfeed.search.base import Filters, IndexDoc
 from paperfeed.search.keyword import KeywordIndex
 from paperfeed.search.service import passes
@@ -33,11 +33,6 @@ CONTRACT = [
 IDS = [f"{asked}~{stored}" for asked, stored, _ in CONTRACT]
 
 
-def stored_paper(author: str) -> Paper:
-    return Paper(key="2401.00001", id=1, title="T", abstract="", authors=["Someone Else", author],
-                 categories=["cs.LG"], sources=["jsonl"], announced_on=date(2024, 1, 2))
-
-
 @pytest.mark.parametrize(("asked", "stored", "same"), CONTRACT, ids=IDS)
 def test_name_key(asked, stored, same):
     assert (name_key(asked) == name_key(stored)) is same
@@ -45,7 +40,7 @@ def test_name_key(asked, stored, same):
 
 @pytest.mark.parametrize(("asked", "stored", "same"), CONTRACT, ids=IDS)
 def test_the_search_services_filter_check(asked, stored, same):
-    assert passes(stored_paper(stored), Filters(authors=(asked,))) is same
+    assert passes(make_paper(1, authors=("Someone Else", stored)), Filters(authors=(asked,))) is same
 
 
 @pytest.mark.parametrize(("asked", "stored", "same"), CONTRACT, ids=IDS)
@@ -59,7 +54,7 @@ def test_the_keyword_indexs_author_filter(tmp_path, asked, stored, same):
 
 @pytest.mark.parametrize(("asked", "stored", "same"), CONTRACT, ids=IDS)
 def test_followed_authors_in_digests(asked, stored, same):
-    candidates = build_candidates([stored_paper(stored)], trending=[], query_hits={})
+    candidates = build_candidates([make_paper(1, authors=("Someone Else", stored))], trending=[], query_hits={})
     picks = compose_digest([Interest("author", asked)], candidates, sent=set())
     assert bool(picks) is same
 

@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from conftest import make_record
+from factories import make_record
 from paperfeed import normalize
 from paperfeed.errors import InvalidRecord
 from paperfeed.normalize import (

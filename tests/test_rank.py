@@ -2,7 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from conftest import make_record
+from factories import make_record
 from paperfeed.db.listings import upsert_listings
 from paperfeed.db.trending import trending_papers
 from paperfeed.db.votes import cast_vote, create_user

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from conftest import make_record
+from factories import make_record
 from paperfeed.db import migrate
 from paperfeed.db.checkpoints import (
     clear_checkpoint,
@@ -56,7 +56,7 @@ def stored(engine, *tables) -> dict[str, list[tuple]]:
     return {table.name: table_rows(engine, table) for table in tables}
 
 
-def paper(engine, key: str):
+def read_paper(engine, key: str):
     with engine.connect() as conn:
         return get_paper(conn, key)
 
@@ -129,7 +129,7 @@ def test_new_arxiv_version_updates_the_existing_row(engine):
     v2 = upsert(engine, make_record(source="arxiv-oai", version=2, title="New title"), now=T1)
     assert (v2.added, v2.updated) == (0, 1)
     assert v2.paper_ids == v1.paper_ids
-    stored_paper = paper(engine, "1706.03762")
+    stored_paper = read_paper(engine, "1706.03762")
     assert stored_paper.id == v1.paper_ids[0]
     assert (stored_paper.title, stored_paper.version) == ("New title", 2)
     with engine.connect() as conn:
@@ -149,7 +149,7 @@ def test_same_paper_from_two_sources_is_one_row(engine):
     assert second.paper_ids == first.paper_ids and second.updated == 1
     with engine.connect() as conn:
         assert count_papers(conn) == 1
-    stored_paper = paper(engine, "1706.03762")
+    stored_paper = read_paper(engine, "1706.03762")
     assert stored_paper.sources == ["arxiv-oai", "hf-daily"]
     assert stored_paper.code_url == hf.code_url
     assert (stored_paper.title, stored_paper.abstract) == (arxiv.title, "The arXiv abstract.")
@@ -157,12 +157,12 @@ def test_same_paper_from_two_sources_is_one_row(engine):
 
 def test_doi_record_then_arxiv_record_is_one_row_with_the_arxiv_key(engine):
     first = upsert(engine, make_record(arxiv_id=None, doi="10.1000/xyz", source="bibtex"))
-    assert paper(engine, "doi:10.1000/xyz").id == first.paper_ids[0]
+    assert read_paper(engine, "doi:10.1000/xyz").id == first.paper_ids[0]
     second = upsert(engine, make_record(source="arxiv-oai", doi="10.1000/xyz"))
     assert second.paper_ids == first.paper_ids
     with engine.connect() as conn:
         assert count_papers(conn) == 1
-    stored_paper = paper(engine, "1706.03762")
+    stored_paper = read_paper(engine, "1706.03762")
     assert (stored_paper.key, stored_paper.arxiv_id) == ("1706.03762", "1706.03762")
     assert stored_paper.doi == "10.1000/xyz"
     assert stored_paper.sources == ["arxiv-oai", "bibtex"]
@@ -176,7 +176,7 @@ def test_title_only_record_then_arxiv_record_is_one_row(engine):
     assert second.paper_ids == first.paper_ids
     with engine.connect() as conn:
         assert count_papers(conn) == 1
-    stored_paper = paper(engine, "1706.03762")
+    stored_paper = read_paper(engine, "1706.03762")
     assert (stored_paper.key, stored_paper.title) == ("1706.03762", "Attention Is All You Need")
 
 
@@ -209,10 +209,10 @@ def test_duplicates_inside_one_batch_merge(engine):
     )
     assert outcome.added == 2
     assert len(set(outcome.paper_ids[:3])) == 1 and len(set(outcome.paper_ids[3:])) == 1
-    attention = paper(engine, "1706.03762")
+    attention = read_paper(engine, "1706.03762")
     assert (attention.title, attention.version, attention.code_url) == ("v2", 2, "https://github.com/x/y")
     assert attention.sources == ["arxiv-oai", "hf-daily"]
-    assert paper(engine, "1512.03385").sources == ["arxiv-oai", "csv"]
+    assert read_paper(engine, "1512.03385").sources == ["arxiv-oai", "csv"]
 
 
 def test_category_lookup_and_author_order_follow_the_paper(engine):
@@ -233,7 +233,7 @@ def test_category_lookup_and_author_order_follow_the_paper(engine):
             ).scalars())
 
     def stored_paper():
-        stored = paper(engine, "1706.03762")
+        stored = read_paper(engine, "1706.03762")
         return lookup(paper_id), stored.authors, stored.categories, stored.primary_category
 
     assert stored_paper() == (
@@ -257,7 +257,7 @@ def test_category_lookup_and_author_order_follow_the_paper(engine):
 )
 def test_get_paper_by_arxiv_id(engine, lookup):
     (paper_id,) = upsert(engine, make_record(version=3)).paper_ids
-    assert paper(engine, lookup).id == paper_id
+    assert read_paper(engine, lookup).id == paper_id
 
 
 def test_get_paper_by_doi_and_hash_keys_and_not_found(engine):
@@ -269,11 +269,11 @@ def test_get_paper_by_doi_and_hash_keys_and_not_found(engine):
     with engine.connect() as conn:
         hash_key = conn.execute(sa.select(papers.c.key).where(papers.c.id == hash_id)).scalar_one()
     assert hash_key.startswith("h:")
-    assert paper(engine, "doi:10.1000/xyz").id == doi_id
-    assert paper(engine, hash_key).id == hash_id
+    assert read_paper(engine, "doi:10.1000/xyz").id == doi_id
+    assert read_paper(engine, hash_key).id == hash_id
     for missing in ("9999.99999", "doi:10.1000/nope", "h:0000000000000000", "not an id"):
         with pytest.raises(NotFound):
-            paper(engine, missing)
+            read_paper(engine, missing)
 
 
 def test_papers_by_ids_gives_whole_stored_papers_and_leaves_out_unknown_ids(engine):
@@ -285,7 +285,7 @@ def test_papers_by_ids_gives_whole_stored_papers_and_leaves_out_unknown_ids(engi
         found = papers_by_ids(conn, many)
         assert papers_by_ids(conn, []) == {}
     assert sorted(found) == sorted([first, second])
-    assert found[first] == paper(engine, "1706.03762")  # every column, as get_paper reads it
+    assert found[first] == read_paper(engine, "1706.03762")  # every column, as get_paper reads it
     assert (found[second].title, found[second].doi) == ("Another Paper", "10.1000/abc")
 
 
@@ -519,7 +519,7 @@ def test_odd_unicode_round_trips(engine):
     ))
     assert record.abstract == abstract and len(abstract) == 19_000  # nothing to normalize
     (paper_id,) = upsert(engine, record).paper_ids
-    stored_paper = paper(engine, "1706.03762")
+    stored_paper = read_paper(engine, "1706.03762")
     assert (stored_paper.title, stored_paper.abstract) == (record.title, record.abstract)
     assert stored_paper.authors == list(record.authors)
     assert upsert(engine, record).unchanged == 1  # what came back equals what went in

@@ -20,9 +20,7 @@ import uvicorn
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
-from conftest import make_record
 from paperfeed.config import Settings
-from paperfeed.db.papers import upsert_papers
 from paperfeed.web.accounts import Accounts
 from paperfeed.web.app import create_app
 from paperfeed.web.ratelimit import RateLimiter
@@ -95,11 +93,6 @@ def visit(app, **client_options) -> Iterator[Visitor]:
     """A visitor on `app`, running its lifespan. Test modules wrap it in their own fixture."""
     with TestClient(app, **client_options) as client:
         yield Visitor(client)
-
-
-def store_paper(engine: sa.Engine, **overrides) -> int:
-    with engine.begin() as conn:
-        return upsert_papers(conn, [make_record(**overrides)]).paper_ids[0]
 
 
 @contextmanager

@@ -5,15 +5,11 @@ from __future__ import annotations
 
 from datetime import date
 
+from factories import make_paper
 from paperfeed.digest.compose import build_candidates, compose_digest
-from paperfeed.models import Interest, Paper
+from paperfeed.models import Interest
 
 DAY = date(2026, 11, 23)
-
-
-def paper(pid: int, *, categories=("cs.CL",), authors=("Ada Lovelace",), day=DAY) -> Paper:
-    return Paper(key=f"2611.{pid:05d}", title=f"Paper {pid}", abstract="", authors=list(authors),
-                 categories=list(categories), sources=["arxiv-oai"], id=pid, announced_on=day)
 
 
 def ids(picks) -> list[int]:
@@ -21,7 +17,8 @@ def ids(picks) -> list[int]:
 
 
 def test_each_pick_says_why_it_is_there():
-    by_query, by_author, in_category, hot = paper(1), paper(2, authors=("Yoshua Bengio",)), paper(3), paper(4)
+    by_query, in_category, hot = make_paper(1), make_paper(3), make_paper(4)
+    by_author = make_paper(2, authors=("Yoshua Bengio",))
     candidates = build_candidates(
         [by_query, by_author, in_category],
         trending=[(hot, 42)],
@@ -40,7 +37,7 @@ def test_each_pick_says_why_it_is_there():
 
 
 def test_a_paper_matching_several_interests_is_picked_once_with_every_reason():
-    both = paper(1, categories=("cs.CL", "cs.LG"), authors=("Yoshua Bengio",))
+    both = make_paper(1, categories=("cs.CL", "cs.LG"), authors=("Yoshua Bengio",))
     candidates = build_candidates([both], trending=[(both, 7)], query_hits={"attention": [both]})
     interests = [Interest("category", "cs.LG"), Interest("author", "Yoshua Bengio"), Interest("query", "attention")]
     picks = compose_digest(interests, candidates, sent=set())
@@ -50,22 +47,23 @@ def test_a_paper_matching_several_interests_is_picked_once_with_every_reason():
 
 
 def test_papers_sent_before_are_never_picked_again():
-    papers = [paper(i) for i in range(1, 6)]
+    papers = [make_paper(i, categories=("cs.CL",)) for i in range(1, 6)]
     candidates = build_candidates(papers, trending=[(papers[0], 3)], query_hits={})
     picks = compose_digest([Interest("category", "cs.CL")], candidates, sent={1, 2, 3})
     assert ids(picks) == [5, 4]  # newest first among equals: higher id; 1 is trending but was sent
 
 
 def test_nothing_new_means_no_picks():
-    candidates = build_candidates([paper(1, categories=("math.AG",))], trending=[], query_hits={"x": []})
+    candidates = build_candidates([make_paper(1, categories=("math.AG",))], trending=[], query_hits={"x": []})
     assert compose_digest([Interest("category", "cs.CL"), Interest("query", "x")], candidates, sent=set()) == []
-    everything_sent = build_candidates([paper(1)], trending=[(paper(1), 5)], query_hits={})
+    in_cl = make_paper(1, categories=("cs.CL",))
+    everything_sent = build_candidates([in_cl], trending=[(in_cl, 5)], query_hits={})
     assert compose_digest([Interest("category", "cs.CL")], everything_sent, sent={1}) == []
 
 
 def test_interests_take_turns_so_a_busy_category_cannot_crowd_out_a_query():
-    busy = [paper(i, categories=("cs.LG",)) for i in range(1, 31)]
-    hits = [paper(100 + i, categories=("q-bio.BM",)) for i in range(3)]
+    busy = [make_paper(i, categories=("cs.LG",)) for i in range(1, 31)]
+    hits = [make_paper(100 + i, categories=("q-bio.BM",)) for i in range(3)]
     candidates = build_candidates(busy + hits, trending=[], query_hits={"protein folding": hits})
     interests = [Interest("category", "cs.LG"), Interest("query", "protein folding")]
     picks = compose_digest(interests, candidates, sent=set(), max_papers=6, trending_papers=0)
@@ -74,15 +72,15 @@ def test_interests_take_turns_so_a_busy_category_cannot_crowd_out_a_query():
 
 
 def test_a_saved_query_adds_at_most_query_papers():
-    hits = [paper(i) for i in range(1, 11)]
+    hits = [make_paper(i) for i in range(1, 11)]
     candidates = build_candidates([], trending=[], query_hits={"llm": hits})
     picks = compose_digest([Interest("query", "llm")], candidates, sent={1}, query_papers=3)
     assert ids(picks) == [2, 3, 4]  # the search's order, skipping what was sent
 
 
 def test_trending_fills_its_share_and_the_total_is_capped():
-    news = [paper(i) for i in range(1, 30)]
-    hot = [paper(200 + i, categories=("physics.optics",)) for i in range(5)]
+    news = [make_paper(i, categories=("cs.CL",)) for i in range(1, 30)]
+    hot = [make_paper(200 + i, categories=("physics.optics",)) for i in range(5)]
     candidates = build_candidates(news, trending=[(p, 50 - i) for i, p in enumerate(hot)], query_hits={})
     picks = compose_digest([Interest("category", "cs")], candidates, sent={200}, max_papers=8, trending_papers=3)
     assert len(picks) == 8
@@ -90,21 +88,22 @@ def test_trending_fills_its_share_and_the_total_is_capped():
 
 
 def test_category_interests_match_cross_lists_and_whole_archives_in_any_case():
-    cross_listed = paper(1, categories=("stat.ML", "cs.LG"))
-    candidates = build_candidates([cross_listed, paper(2, categories=("math.AG",))], trending=[], query_hits={})
+    cross_listed = make_paper(1, categories=("stat.ML", "cs.LG"))
+    candidates = build_candidates([cross_listed, make_paper(2, categories=("math.AG",))], trending=[], query_hits={})
     assert ids(compose_digest([Interest("category", "cs.lg")], candidates, sent=set())) == [1]
     assert ids(compose_digest([Interest("category", "stat")], candidates, sent=set())) == [1]
     assert ids(compose_digest([Interest("category", "math")], candidates, sent=set())) == [2]
 
 
 def test_followed_authors_match_without_accents_or_case():
-    candidates = build_candidates([paper(1, authors=("Bernhard Schölkopf",))], trending=[], query_hits={})
+    candidates = build_candidates([make_paper(1, authors=("Bernhard Schölkopf",))], trending=[], query_hits={})
     picks = compose_digest([Interest("author", "bernhard scholkopf")], candidates, sent=set())
     assert ids(picks) == [1] and picks[0].reason == "new paper by bernhard scholkopf"
 
 
 def test_category_papers_come_most_upvoted_then_newest_first():
-    old, new, voted = paper(1, day=date(2026, 11, 21)), paper(2), paper(3, day=date(2026, 11, 21))
+    old, new, voted = [make_paper(n, categories=("cs.CL",), announced_on=day)
+                       for n, day in ((1, date(2026, 11, 21)), (2, DAY), (3, date(2026, 11, 21)))]
     candidates = build_candidates([old, new, voted], trending=[(voted, 4)], query_hits={})
     picks = compose_digest([Interest("category", "cs.CL")], candidates, sent=set(), trending_papers=0)
     assert ids(picks) == [3, 2, 1]

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from datetime import date
 
 import pytest
-from digest_factories import SECRET, add_subscriber, paper, store_papers
+from digest_factories import SECRET, add_subscriber
 from loopback_smtp import Mailbox
 
+from factories import store_paper
 from paperfeed.cli import run
 from paperfeed.db.engine import make_engine
 
@@ -106,7 +107,7 @@ def test_a_bad_time_is_a_usage_error(paperfeed):
 
 
 def test_sending_without_a_mail_server_says_so_and_plans_nothing(paperfeed, engine):
-    store_papers(engine, paper(1, DAY))
+    store_paper(engine, 1, announced_on=DAY, categories=("cs.CL",))
     add_subscriber(engine, "ada@example.org", categories=["cs.CL"])
     result = paperfeed("digest", "send", "--now", NOW)
     assert result.code == 1 and result.err_lines == [
@@ -115,7 +116,7 @@ def test_sending_without_a_mail_server_says_so_and_plans_nothing(paperfeed, engi
 
 
 def test_dry_run_then_send_then_status(paperfeed, engine, mailbox):
-    store_papers(engine, paper(1, DAY, title="<b>Parsing</b> with transformers"))
+    store_paper(engine, 1, announced_on=DAY, categories=("cs.CL",), title="<b>Parsing</b> with transformers")
     add_subscriber(engine, "ada@example.org", categories=["cs.CL"])
     add_subscriber(engine, "bob@example.org", categories=["math.AG"])
 
@@ -123,7 +124,7 @@ def test_dry_run_then_send_then_status(paperfeed, engine, mailbox):
     assert dry.code == 0, dry.err
     assert json.loads(dry.out) == {"due": 2, "empty": 1, "digests": [{
         "email": "ada@example.org", "period": "daily:2026-11-23",
-        "papers": [{"key": "2611.00001", "title": "<b>Parsing</b> with transformers", "section": "interests",
+        "papers": [{"key": "2405.00001", "title": "<b>Parsing</b> with transformers", "section": "interests",
                     "reason": "new in cs.CL"}]}]}
     shown = paperfeed("digest", "send", "--dry-run", "--to", "ada@example.org", "--now", NOW)
     assert "<b>Parsing</b> with transformers  [new in cs.CL]" in shown.out

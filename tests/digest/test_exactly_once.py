@@ -22,9 +22,10 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from digest_factories import SECRET, paper, store_papers
+from digest_factories import SECRET
 from loopback_smtp import Mailbox
 
+from factories import store_paper
 from paperfeed.db import migrate
 from paperfeed.db.engine import make_engine
 from paperfeed.db.schema import digests
@@ -73,7 +74,8 @@ def mailbox(tmp_path):
 
 @pytest.fixture
 def store(engine):
-    store_papers(engine, *(paper(n, DAY, title=f"Paper {n} on parsing") for n in range(1, 6)))
+    for n in range(1, 6):
+        store_paper(engine, n, announced_on=DAY, categories=("cs.CL",), title=f"Paper {n} on parsing")
     return engine
 
 
@@ -136,7 +138,8 @@ def test_the_window_after_acceptance_repeats_one_digest_with_the_same_message_id
     database_url = f"sqlite:///{tmp_path / 'window.db'}"
     engine = make_engine(database_url)
     migrate.upgrade(engine)
-    store_papers(engine, *(paper(n, DAY) for n in range(1, 3)))
+    for n in range(1, 3):
+        store_paper(engine, n, announced_on=DAY, categories=("cs.CL",))
     emails = subscribe_many(engine, 20)
     env = sender_env(tmp_path, database_url, mailbox)
     victim = kill_sender_at(mailbox, 5, after_storing=True)

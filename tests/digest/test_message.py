@@ -8,8 +8,9 @@ from email import message_from_bytes, policy
 
 from digest_factories import make_settings
 
+from factories import make_paper
 from paperfeed.digest.message import DigestLinks, confirmation_message, digest_message
-from paperfeed.models import Interest, Paper, Pick, SubscriptionRequest
+from paperfeed.models import Interest, Pick, SubscriptionRequest
 
 NOW = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
 LINKS = DigestLinks(
@@ -17,15 +18,6 @@ LINKS = DigestLinks(
     unsubscribe_url="https://papers.example.org/unsubscribe?token=" + "u" * 120,
 )
 HOSTILE_TITLE = '<script>alert("x")</script> & <b>Bold</b> claims'
-
-
-def paper(pid: int, title: str, **fields) -> Paper:
-    values = {"key": f"2611.{pid:05d}", "title": title, "abstract": "An abstract with <i>markup</i> & more.",
-              "authors": ["Ada Lovelace", "Alan Turing", "Grace Hopper", "Edsger Dijkstra"],
-              "categories": ["cs.CL"], "sources": ["arxiv-oai"], "id": pid, "announced_on": date(2026, 11, 23),
-              "abs_url": f"https://arxiv.org/abs/2611.{pid:05d}", "pdf_url": f"https://arxiv.org/pdf/2611.{pid:05d}"}
-    values.update(fields)
-    return Paper(**values)
 
 
 def wire_bytes(tmp_path, picks, **settings) -> bytes:
@@ -41,9 +33,17 @@ def build(tmp_path, picks, **settings):
     return message_from_bytes(wire_bytes(tmp_path, picks, **settings), policy=policy.default)
 
 
+# What a mail shows of each paper: markup to escape, more authors than it names, a category, a day.
+SHOWN = {"abstract": "An abstract with <i>markup</i> & more.", "categories": ("cs.CL",),
+         "authors": ("Ada Lovelace", "Alan Turing", "Grace Hopper", "Edsger Dijkstra"),
+         "announced_on": date(2026, 11, 23)}
 PICKS = [
-    Pick(paper(1, HOSTILE_TITLE), ("matches your query 'diffusion distillation'",)),
-    Pick(paper(2, "A trending paper"), ("trending: 42 votes",), "trending"),
+    Pick(make_paper(1, title=HOSTILE_TITLE, abs_url="https://arxiv.org/abs/2405.00001",
+                    pdf_url="https://arxiv.org/pdf/2405.00001", **SHOWN),
+         ("matches your query 'diffusion distillation'",)),
+    Pick(make_paper(2, title="A trending paper", abs_url="https://arxiv.org/abs/2405.00002",
+                    pdf_url="https://arxiv.org/pdf/2405.00002", **SHOWN),
+         ("trending: 42 votes",), "trending"),
 ]
 
 
@@ -68,7 +68,7 @@ def test_each_paper_shows_its_reason_and_link_in_both_parts(tmp_path):
         assert "matches your query 'diffusion distillation'" in body or \
             "matches your query &#39;diffusion distillation&#39;" in body
         assert "trending: 42 votes" in body
-        assert "https://papers.example.org/papers/2611.00001" in body
+        assert "https://papers.example.org/papers/2405.00001" in body
         assert "Ada Lovelace, Alan Turing, Grace Hopper et al." in body
     assert text.index("FOR YOU") < text.index("TRENDING")
     assert html.index("For you") < html.index("Trending")

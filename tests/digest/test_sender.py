@@ -8,9 +8,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import sqlalchemy as sa
-from digest_factories import add_subscriber, add_votes, make_settings, paper, store_papers
+from digest_factories import add_subscriber, make_settings
 from loopback_smtp import Mailbox
 
+from factories import feature, store_paper
 from paperfeed.db import digests as digest_store
 from paperfeed.db import subscriptions as subscriber_store
 from paperfeed.db.locks import Busy, exclusive
@@ -51,11 +52,11 @@ def statuses(engine) -> dict[str, int]:
 
 
 def test_each_due_subscriber_gets_one_digest_of_their_own(engine, settings, mailbox):
-    nlp, vision, hot = store_papers(
-        engine, paper(1, DAY, title="Parsing with transformers"), paper(2, DAY, categories=("cs.CV",),
-                                                                        authors=("Fei-Fei Li",)),
-        paper(3, DAY - timedelta(days=5), categories=("hep-th",), title="Strings, trending"))
-    add_votes(engine, hot, DAY - timedelta(days=1), 42)
+    nlp = store_paper(engine, 1, announced_on=DAY, categories=("cs.CL",), title="Parsing with transformers")
+    vision = store_paper(engine, 2, announced_on=DAY, categories=("cs.CV",), authors=("Fei-Fei Li",))
+    hot = store_paper(engine, 3, announced_on=DAY - timedelta(days=5), categories=("hep-th",),
+                      title="Strings, trending")
+    feature(engine, hot, DAY - timedelta(days=1), 42)
     add_subscriber(engine, "ada@example.org", categories=["cs.CL"])
     add_subscriber(engine, "bob@example.org", authors=["Fei-Fei Li"])
     add_subscriber(engine, "carol@example.org")  # no interests: trending only
@@ -78,12 +79,13 @@ def test_each_due_subscriber_gets_one_digest_of_their_own(engine, settings, mail
 
 
 def test_a_paper_reaches_a_subscriber_at_most_once_ever(engine, settings, mailbox):
-    store_papers(engine, paper(1, DAY, title="First paper"), paper(2, DAY, title="Second paper"))
+    store_paper(engine, 1, announced_on=DAY, categories=("cs.CL",), title="First paper")
+    store_paper(engine, 2, announced_on=DAY, categories=("cs.CL",), title="Second paper")
     add_subscriber(engine, "ada@example.org", categories=["cs.CL"])
     assert run(engine, settings).sent == 1
 
     # The next day both papers are still inside the look-back window, and one more is new.
-    store_papers(engine, paper(3, DAY + timedelta(days=1), title="Third paper"))
+    store_paper(engine, 3, announced_on=DAY + timedelta(days=1), categories=("cs.CL",), title="Third paper")
     assert run(engine, settings, MORNING + timedelta(days=1)).sent == 1
     second = text_of(mailbox.to("ada@example.org")[1])
     assert "Third paper" in second and "First paper" not in second and "Second paper" not in second
@@ -100,10 +102,10 @@ def test_saved_queries_go_through_the_hybrid_search(engine, settings, mailbox):
     from paperfeed.search.maintenance import update_index
     from paperfeed.search.service import SearchService
 
-    store_papers(engine,
-                 paper(1, DAY, title="Protein folding with language models", categories=("q-bio.BM",)),
-                 paper(2, DAY, title="Camera calibration revisited", categories=("cs.CV",)),
-                 paper(3, DAY - timedelta(days=30), title="Protein folding, an old result", categories=("q-bio.BM",)))
+    store_paper(engine, 1, announced_on=DAY, title="Protein folding with language models", categories=("q-bio.BM",))
+    store_paper(engine, 2, announced_on=DAY, title="Camera calibration revisited", categories=("cs.CV",))
+    store_paper(engine, 3, announced_on=DAY - timedelta(days=30), title="Protein folding, an old result",
+                categories=("q-bio.BM",))
     update_index(settings, engine, semantic=False)
     add_subscriber(engine, "ada@example.org", queries=["protein folding"])
     opened = []
@@ -120,7 +122,7 @@ def test_saved_queries_go_through_the_hybrid_search(engine, settings, mailbox):
 
 
 def test_time_zones_decide_who_is_due(engine, settings, mailbox):
-    store_papers(engine, paper(1, DAY))
+    store_paper(engine, 1, announced_on=DAY, categories=("cs.CL",))
     add_subscriber(engine, "paris@example.org", categories=["cs.CL"], timezone="Europe/Paris")
     add_subscriber(engine, "newyork@example.org", categories=["cs.CL"], timezone="America/New_York")
     add_subscriber(engine, "weekly@example.org", categories=["cs.CL"], frequency="weekly", timezone="Europe/Paris")
@@ -135,7 +137,7 @@ def test_time_zones_decide_who_is_due(engine, settings, mailbox):
 
 
 def test_a_5xx_marks_the_address_bouncing_and_nothing_more_goes_to_it(engine, settings, mailbox):
-    store_papers(engine, paper(1, DAY))
+    store_paper(engine, 1, announced_on=DAY, categories=("cs.CL",))
     add_subscriber(engine, "gone@example.org", categories=["cs.CL"])
     add_subscriber(engine, "ada@example.org", categories=["cs.CL"])
     mailbox.rcpt_replies["gone@example.org"] = "550 5.1.1 mailbox unavailable"
@@ -147,14 +149,14 @@ def test_a_5xx_marks_the_address_bouncing_and_nothing_more_goes_to_it(engine, se
     assert gone.status == BOUNCING
     assert row.status == "failed" and "550 5.1.1 mailbox unavailable" in row.last_error
 
-    store_papers(engine, paper(2, DAY + timedelta(days=1)))
+    store_paper(engine, 2, announced_on=DAY + timedelta(days=1), categories=("cs.CL",))
     mailbox.rcpt_replies.clear()
     nextday = run(engine, settings, MORNING + timedelta(days=1))
     assert nextday.due == 1 and mailbox.counts() == {"ada@example.org": 2}
 
 
 def test_a_4xx_is_retried_and_the_digest_sent_once(engine, settings, mailbox):
-    store_papers(engine, paper(1, DAY))
+    store_paper(engine, 1, announced_on=DAY, categories=("cs.CL",))
     add_subscriber(engine, "ada@example.org", categories=["cs.CL"])
     mailbox.data_replies = ["451 4.3.0 greylisted, try again"]
     report = run(engine, settings)
@@ -166,7 +168,7 @@ def test_a_4xx_is_retried_and_the_digest_sent_once(engine, settings, mailbox):
 
 def test_a_server_that_keeps_failing_leaves_digests_for_the_next_run(tmp_path, database_url, engine, mailbox):
     settings = make_settings(tmp_path, database_url, mailbox, digest_send_retries=0)
-    store_papers(engine, paper(1, DAY))
+    store_paper(engine, 1, announced_on=DAY, categories=("cs.CL",))
     for n in range(7):
         add_subscriber(engine, f"reader{n}@example.org", categories=["cs.CL"])
     mailbox.data_replies = ["421 4.3.2 shutting down"] * 100
@@ -181,7 +183,7 @@ def test_a_server_that_keeps_failing_leaves_digests_for_the_next_run(tmp_path, d
 
 
 def test_a_digest_planned_before_the_reader_left_is_not_sent(engine, settings, mailbox):
-    store_papers(engine, paper(1, DAY))
+    store_paper(engine, 1, announced_on=DAY, categories=("cs.CL",))
     subscriber_id = add_subscriber(engine, "ada@example.org", categories=["cs.CL"])
     plan_digests(engine, settings, MORNING)
     signer = LinkSigner.from_settings(settings)
@@ -192,7 +194,7 @@ def test_a_digest_planned_before_the_reader_left_is_not_sent(engine, settings, m
 
 
 def test_the_unsubscribe_link_of_a_digest_works(engine, settings, mailbox):
-    store_papers(engine, paper(1, DAY))
+    store_paper(engine, 1, announced_on=DAY, categories=("cs.CL",))
     add_subscriber(engine, "ada@example.org", categories=["cs.CL"])
     run(engine, settings)
     header = mailbox.to("ada@example.org")[0]["List-Unsubscribe"]
@@ -202,7 +204,7 @@ def test_the_unsubscribe_link_of_a_digest_works(engine, settings, mailbox):
 
 
 def test_a_dry_run_writes_and_sends_nothing(engine, settings, mailbox):
-    store_papers(engine, paper(1, DAY))
+    store_paper(engine, 1, announced_on=DAY, categories=("cs.CL",))
     add_subscriber(engine, "ada@example.org", categories=["cs.CL"])
     report = plan_digests(engine, settings, MORNING, write=False)
     assert [len(plan.picks) for plan in report.plans] == [1]

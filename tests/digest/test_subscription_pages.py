@@ -11,9 +11,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from digest_factories import add_subscriber, paper, store_papers
+from digest_factories import add_subscriber
 from loopback_smtp import Mailbox
 
+from factories import store_paper
 from paperfeed.db import subscriptions as subscriber_store
 from paperfeed.digest.mailer import Mailer
 from paperfeed.digest.sender import send_digests
@@ -162,7 +163,7 @@ def test_preferences_through_the_link(visitor, app, engine):
 
 
 def test_one_click_unsubscribe_from_a_real_digest_over_http(app, engine, mailbox):
-    store_papers(engine, paper(1, datetime.now(UTC).date()))
+    store_paper(engine, 1, announced_on=datetime.now(UTC).date(), categories=("cs.CL",))
     add_subscriber(engine, "ada@example.org", categories=["cs.CL"])
     settings = app.state.settings
     send_digests(engine, settings, datetime.now(UTC).replace(hour=23), mailer_factory=lambda: Mailer(settings),

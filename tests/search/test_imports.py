@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TEST_DATA, make_record
+from conftest import TEST_DATA
+from factories import make_record
 from paperfeed.config import Settings
 from paperfeed.db.papers import upsert_papers
 from paperfeed.normalize import normalize_record

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from conftest import make_record
+from factories import make_record
 from paperfeed.config import Settings
 from paperfeed.db.papers import upsert_papers
 from paperfeed.errors import InvalidInput, NotFound

@@ -19,12 +19,13 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.result import Ok
 
+from factories import store_paper
 from paperfeed.config import Settings
 from paperfeed.db.listings import upsert_listings
 from paperfeed.db.schema import papers
 from paperfeed.models import Listing
 from paperfeed.web.sessions import COOKIE_NAME, UNSAFE_METHODS
-from web_client import build_app, indexed_search, sqlite_engine, store_paper, visit
+from web_client import build_app, indexed_search, sqlite_engine, visit
 
 DAY = date(2024, 3, 5)
 PAPERS = [

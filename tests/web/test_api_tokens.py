@@ -13,13 +13,14 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from factories import store_paper
 from paperfeed.db.api_tokens import MAX_TOKENS, create_token, find_token_user, list_tokens, revoke_token
 from paperfeed.db.schema import api_tokens, listings, users, votes
 from paperfeed.db.users import create_user
 from paperfeed.errors import InvalidInput
 from paperfeed.web.sessions import COOKIE_NAME, INVALID_TOKEN
 from replay_server import closed_port_url
-from web_client import build_app, serve, sqlite_engine, store_paper, visit
+from web_client import build_app, serve, sqlite_engine, visit
 
 PAPER = "1706.03762"
 SHOWN_TOKEN = re.compile(r'<code class="api-token">(pf_[A-Za-z0-9_-]+)</code>')

@@ -14,12 +14,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from factories import store_paper
 from paperfeed.config import Settings
 from paperfeed.db.listings import upsert_listings
 from paperfeed.models import Listing
 from paperfeed.web.render import katex_installed
 from paperfeed.web.routes.docs import swagger_installed
-from web_client import PASSWORD, build_app, indexed_search, serve, sqlite_engine, store_paper
+from web_client import PASSWORD, build_app, indexed_search, serve, sqlite_engine
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",

@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from factories import store_paper
 from paperfeed.db.schema import users, votes
 from paperfeed.web.sessions import FAILED, csrf_token, token_matches
-from web_client import PASSWORD, build_app, sqlite_engine, store_paper, visit
+from web_client import PASSWORD, build_app, sqlite_engine, visit
 
 KEY = "k" * 40
 

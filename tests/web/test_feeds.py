@@ -12,13 +12,11 @@ import lxml.html
 import pytest
 from lxml import etree
 
-from conftest import make_record
+from factories import feature, make_record, store_paper
 from paperfeed.config import Settings
-from paperfeed.db.listings import upsert_listings
 from paperfeed.db.papers import upsert_papers
-from paperfeed.models import Listing
 from paperfeed.web.searcher import NO_INDEX
-from web_client import build_app, indexed_search, sqlite_engine, store_paper, visit
+from web_client import build_app, indexed_search, sqlite_engine, visit
 
 SITE = "https://papers.example.org"
 DAY = date(2024, 5, 1)
@@ -32,16 +30,6 @@ def site(tmp_path):
     with sqlite_engine(tmp_path) as engine, \
             visit(build_app(engine, tmp_path, base_url=SITE + "/", categories=["cs.CL"])) as visitor:
         yield engine, visitor.client
-
-
-def paper(engine, n: int, **fields) -> int:
-    values = {"arxiv_id": f"2405.{n:05d}", "title": f"Paper number {n}", "categories": ("cs.CL",), **fields}
-    return store_paper(engine, **values)
-
-
-def feature(engine, paper_id: int, day: date, upvotes: int) -> None:
-    with engine.begin() as conn:
-        upsert_listings(conn, [Listing(paper_id, day, "hf-daily", upvotes=upvotes)])
 
 
 def parse(response) -> etree._Element:
@@ -81,12 +69,12 @@ def page_urls(items: list[dict]) -> list[str]:
 
 def test_daily_rss_holds_featured_by_upvotes_then_new_on_arxiv_with_every_field(site):
     engine, client = site
-    low, high = paper(engine, 1, authors=("Ada Lovelace", "Charles Babbage"), categories=("cs.CL", "cs.LG")), \
-        paper(engine, 2)
+    low, high = store_paper(engine, 1, authors=("Ada Lovelace", "Charles Babbage"), categories=("cs.CL", "cs.LG")), \
+        store_paper(engine, 2)
     feature(engine, low, DAY, 3)
     feature(engine, high, DAY, 8)
-    paper(engine, 3, announced_on=DAY)  # new on arXiv in cs.CL, not featured
-    paper(engine, 4, announced_on=DAY, categories=("math.AG",))  # not followed
+    store_paper(engine, 3, announced_on=DAY, categories=("cs.CL",))  # new on arXiv in cs.CL, not featured
+    store_paper(engine, 4, announced_on=DAY, categories=("math.AG",))  # not followed
 
     response = client.get(f"/feeds/daily.rss?date={DAY}")
     items = rss_items(response)
@@ -108,9 +96,9 @@ def test_daily_rss_holds_featured_by_upvotes_then_new_on_arxiv_with_every_field(
 
 def test_daily_atom_has_the_same_entries_and_follows_the_latest_day_by_default(site):
     engine, client = site
-    feature(engine, paper(engine, 1, authors=("Ada Lovelace",)), DAY - timedelta(days=1), 5)
-    feature(engine, paper(engine, 2), DAY, 1)
-    feature(engine, paper(engine, 3), DAY, 2)
+    feature(engine, store_paper(engine, 1, authors=("Ada Lovelace",)), DAY - timedelta(days=1), 5)
+    feature(engine, store_paper(engine, 2), DAY, 1)
+    feature(engine, store_paper(engine, 3), DAY, 2)
 
     response = client.get("/feeds/daily.atom")
     entries = atom_entries(response)
@@ -129,8 +117,8 @@ def test_daily_atom_has_the_same_entries_and_follows_the_latest_day_by_default(s
 
 def test_week_and_month_feeds_hold_the_periods_papers(site):
     engine, client = site
-    feature(engine, paper(engine, 1), date(2024, 4, 29), 1)
-    feature(engine, paper(engine, 2), date(2024, 5, 6), 2)
+    feature(engine, store_paper(engine, 1), date(2024, 4, 29), 1)
+    feature(engine, store_paper(engine, 2), date(2024, 5, 6), 2)
 
     week = rss_items(client.get("/feeds/daily.rss?week=2024-W18"))
     month = atom_entries(client.get("/feeds/daily.atom?month=2024-05"))
@@ -149,8 +137,8 @@ def test_trending_and_category_feeds_hold_their_pages_papers_in_order(site, feed
     engine, client = site
     for n, (day, upvotes) in enumerate([(date(2024, 5, 1), 5), (date(2024, 5, 2), 9), (date(2024, 4, 12), 40),
                                         (date(2024, 4, 30), 1)], start=1):
-        feature(engine, paper(engine, n, categories=("cs.CL", "cs.LG") if n % 2 else ("cs.CL",), announced_on=day),
-                day, upvotes)
+        categories = ("cs.CL", "cs.LG") if n % 2 else ("cs.CL",)
+        feature(engine, store_paper(engine, n, categories=categories, announced_on=day), day, upvotes)
 
     shown = client.get(page).json()[field]
     found = rss_items(client.get(feed)) if feed.split("?")[0].endswith(".rss") else atom_entries(client.get(feed))
@@ -167,7 +155,7 @@ ABSTRACT = "We show <script>alert('x')</script> that a < b && c > d, with $x<y$.
 
 def test_html_in_titles_and_abstracts_is_text_in_both_formats(site):
     engine, client = site
-    feature(engine, paper(engine, 1, title=TITLE, abstract=ABSTRACT), DAY, 1)
+    feature(engine, store_paper(engine, 1, title=TITLE, abstract=ABSTRACT), DAY, 1)
 
     rss = client.get(f"/feeds/daily.rss?date={DAY}")
     atom = client.get(f"/feeds/daily.atom?date={DAY}")
@@ -185,7 +173,7 @@ def test_html_in_titles_and_abstracts_is_text_in_both_formats(site):
 def test_characters_xml_cannot_hold_are_dropped_not_a_broken_feed(site):
     engine, client = site
     # Ingest strips these; a paper stored another way must still not break the feed.
-    feature(engine, paper(engine, 1, title="Form\x0cfeed", abstract="bell\x07 and\x00 null"), DAY, 1)
+    feature(engine, store_paper(engine, 1, title="Form\x0cfeed", abstract="bell\x07 and\x00 null"), DAY, 1)
 
     (item,) = rss_items(client.get(f"/feeds/daily.rss?date={DAY}"))
     (entry,) = atom_entries(client.get(f"/feeds/daily.atom?date={DAY}"))
@@ -216,7 +204,7 @@ def test_an_empty_list_is_a_valid_empty_feed(site, path):
 
 def test_every_feed_a_page_links_to_answers(site):
     engine, client = site
-    feature(engine, paper(engine, 1, announced_on=DAY), DAY, 1)
+    feature(engine, store_paper(engine, 1, announced_on=DAY, categories=("cs.CL",)), DAY, 1)
     pages = ["/", f"/papers/daily?date={DAY}", "/trending?window=month", "/categories/cs.CL"]
 
     hrefs = {}

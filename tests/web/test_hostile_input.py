@@ -22,6 +22,7 @@ import orjson
 import pytest
 from starlette.requests import Request
 
+from factories import store_paper
 from paperfeed.config import Settings
 from paperfeed.db.listings import upsert_listings
 from paperfeed.db.papers import get_paper
@@ -31,7 +32,7 @@ from paperfeed.normalize import clean_text, normalize_author
 from paperfeed.web.cards import author_path, paper_path
 from paperfeed.web.mathtext import split_math
 from paperfeed.web.render import json_url
-from web_client import build_app, indexed_search, sqlite_engine, store_paper, visit
+from web_client import build_app, indexed_search, sqlite_engine, visit
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(1)>"

@@ -9,8 +9,9 @@ from urllib.parse import urlsplit
 import pytest
 from lxml import etree
 
+from factories import store_paper
 from paperfeed.web.routes.opml import FeedFolder, FeedOutline, render_opml
-from web_client import build_app, sqlite_engine, store_paper, visit
+from web_client import build_app, sqlite_engine, visit
 
 SITE = "https://papers.example.org"
 

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import lxml.html
 import pytest
 
-from conftest import make_record
+from factories import feature, make_record, store_paper
 from paperfeed.config import Settings
 from paperfeed.db.listings import upsert_listings
 from paperfeed.db.papers import upsert_papers
@@ -20,7 +20,7 @@ from paperfeed.errors import InvalidInput
 from paperfeed.models import Listing
 from paperfeed.web.periods import Period, day_period, month_period, parse_period, week_period
 from paperfeed.web.searcher import NO_INDEX
-from web_client import build_app, indexed_search, sqlite_engine, store_paper, visit
+from web_client import build_app, indexed_search, sqlite_engine, visit
 
 DAY = date(2024, 5, 1)  # a Wednesday in ISO week 2024-W18 (Apr 29 - May 5)
 FOLLOWED = ["cs.CL", "cs.LG"]
@@ -31,16 +31,6 @@ _voters = itertools.count()
 def site(tmp_path):
     with sqlite_engine(tmp_path) as engine, visit(build_app(engine, tmp_path, categories=FOLLOWED)) as visitor:
         yield engine, visitor.client
-
-
-def paper(engine, n: int, **fields) -> int:
-    values = {"arxiv_id": f"2405.{n:05d}", "title": f"Paper number {n}", "categories": ("math.AG",), **fields}
-    return store_paper(engine, **values)
-
-
-def feature(engine, paper_id: int, day: date, upvotes: int = 0) -> None:
-    with engine.begin() as conn:
-        upsert_listings(conn, [Listing(paper_id, day, "hf-daily", upvotes=upvotes)])
 
 
 def vote(engine, paper_id: int, times: int) -> None:
@@ -131,12 +121,12 @@ def test_bad_periods_say_what_is_expected(day, week, month, message):
 
 def test_a_day_orders_featured_papers_by_imported_plus_local_upvotes(site):
     engine, client = site
-    a, b, c = paper(engine, 1), paper(engine, 2), paper(engine, 3)
+    a, b, c = store_paper(engine, 1), store_paper(engine, 2), store_paper(engine, 3)
     feature(engine, a, DAY, upvotes=5)
     feature(engine, b, DAY, upvotes=12)
     feature(engine, c, DAY, upvotes=10)
     vote(engine, c, 3)  # 10 imported + 3 local = 13: above b
-    feature(engine, paper(engine, 4), DAY + timedelta(days=1), upvotes=99)  # another day
+    feature(engine, store_paper(engine, 4), DAY + timedelta(days=1), upvotes=99)  # another day
 
     page = client.get("/papers/daily.json", params={"date": DAY.isoformat()}).json()
     api = client.get("/api/daily_papers", params={"date": DAY.isoformat()})
@@ -153,9 +143,9 @@ def test_a_day_orders_featured_papers_by_imported_plus_local_upvotes(site):
 def test_the_next_link_stops_at_the_last_day_with_papers(site):
     engine, client = site
     today = date.today()
-    feature(engine, paper(engine, 1), today, upvotes=1)
+    feature(engine, store_paper(engine, 1), today, upvotes=1)
     ahead = today + timedelta(days=3)  # listed ahead of UTC's today (a time zone, or a clock)
-    feature(engine, paper(engine, 2), ahead, upvotes=1)
+    feature(engine, store_paper(engine, 2), ahead, upvotes=1)
 
     assert client.get(f"/papers/daily.json?date={ahead}").json()["links"]["next"] is None
     assert client.get(f"/papers/daily.json?date={ahead - timedelta(days=1)}").json()["links"]["next"] == (
@@ -166,7 +156,7 @@ def test_the_next_link_stops_at_the_last_day_with_papers(site):
 
 def test_week_and_month_views_hold_their_days_and_link_their_neighbours(site):
     engine, client = site
-    monday, sunday, next_monday, april = paper(engine, 1), paper(engine, 2), paper(engine, 3), paper(engine, 4)
+    monday, sunday, next_monday, april = [store_paper(engine, n) for n in range(1, 5)]
     feature(engine, monday, date(2024, 4, 29), upvotes=1)
     feature(engine, sunday, date(2024, 5, 5), upvotes=2)
     feature(engine, next_monday, date(2024, 5, 6), upvotes=3)
@@ -192,13 +182,16 @@ def test_week_and_month_views_hold_their_days_and_link_their_neighbours(site):
 
     by_day = client.get("/api/daily_papers?week=2024-W18&sort=publishedAt").json()
     assert ids(by_day) == ["2405.00002", "2405.00001"]  # the later listing day first
-    assert ids(client.get("/api/daily_papers?month=2024-04").json()) == ["2405.00004", "2405.00001"]
+    by_upvotes = client.get("/api/daily_papers?month=2024-04&sort=trending").json()
+    assert ids(by_upvotes) == ["2405.00004", "2405.00001"]
+    # publishedAt is the default, as on Hugging Face: the later listing day first.
+    assert ids(client.get("/api/daily_papers?month=2024-04").json()) == ["2405.00001", "2405.00004"]
 
 
 def test_the_front_page_shows_the_latest_day_with_papers(site):
     engine, client = site
-    feature(engine, paper(engine, 1), DAY, upvotes=1)
-    feature(engine, paper(engine, 2), DAY - timedelta(days=3), upvotes=1)
+    feature(engine, store_paper(engine, 1), DAY, upvotes=1)
+    feature(engine, store_paper(engine, 2), DAY - timedelta(days=3), upvotes=1)
 
     front = client.get("/.json").json()
 
@@ -208,10 +201,10 @@ def test_the_front_page_shows_the_latest_day_with_papers(site):
 
 def test_an_empty_day_says_so_and_new_on_arxiv_shows_the_followed_categories(site):
     engine, client = site
-    paper(engine, 1, categories=("cs.CL",), announced_on=DAY)
-    paper(engine, 2, categories=("math.AG",), announced_on=DAY)  # not followed
-    paper(engine, 3, categories=("stat.ML", "cs.LG"), announced_on=DAY)  # followed through a cross-list
-    paper(engine, 4, categories=("cs.CL",), announced_on=DAY - timedelta(days=1))
+    store_paper(engine, 1, categories=("cs.CL",), announced_on=DAY)
+    store_paper(engine, 2, categories=("math.AG",), announced_on=DAY)  # not followed
+    store_paper(engine, 3, categories=("stat.ML", "cs.LG"), announced_on=DAY)  # followed through a cross-list
+    store_paper(engine, 4, categories=("cs.CL",), announced_on=DAY - timedelta(days=1))
 
     page = client.get(f"/papers/daily.json?date={DAY}").json()
     html = client.get(f"/papers/daily?date={DAY}").text
@@ -232,7 +225,7 @@ def test_an_empty_day_says_so_and_new_on_arxiv_shows_the_followed_categories(sit
 def test_api_pages_are_disjoint_and_stable_with_link_and_total_headers(site):
     engine, client = site
     for n, upvotes in enumerate([5, 5, 5, 3, 3, 9, 1, 5], start=1):  # ties are broken by paper id
-        feature(engine, paper(engine, n), DAY, upvotes=upvotes)
+        feature(engine, store_paper(engine, n), DAY, upvotes=upvotes)
     everything = ids(client.get(f"/api/daily_papers?date={DAY}&limit=50").json())
 
     pages, url = [], f"/api/daily_papers?date={DAY}&limit=3"
@@ -256,8 +249,7 @@ def test_api_pages_are_disjoint_and_stable_with_link_and_total_headers(site):
 def test_daily_page_pages_past_fifty(site):
     engine, client = site
     with engine.begin() as conn:
-        paper_ids = upsert_papers(conn, [make_record(arxiv_id=f"2405.{n:05d}", title=f"Paper number {n}")
-                                         for n in range(1, 53)]).paper_ids
+        paper_ids = upsert_papers(conn, [make_record(n) for n in range(1, 53)]).paper_ids
         upsert_listings(conn, [Listing(pid, DAY, "hf-daily", upvotes=n) for n, pid in enumerate(paper_ids)])
 
     first = client.get(f"/papers/daily?date={DAY}")
@@ -301,7 +293,7 @@ def test_bad_page_parameters_are_4xx_pages(site):
 
 def test_api_paper_by_arxiv_id_with_or_without_version(site):
     engine, client = site
-    paper_id = paper(engine, 1, version=3, title="A <i>paper</i>", categories=("cs.CL",))
+    paper_id = store_paper(engine, 1, version=3, title="A <i>paper</i>", categories=("cs.CL",))
     feature(engine, paper_id, DAY, upvotes=7)
     vote(engine, paper_id, 1)
 
@@ -331,7 +323,7 @@ def test_unknown_things_are_404_as_a_page_or_json(site, path):
 
 def test_trending_ranks_recent_upvotes_on_the_page_and_the_api(site):
     engine, client = site
-    older, newer, april = paper(engine, 1), paper(engine, 2), paper(engine, 3)
+    older, newer, april = store_paper(engine, 1), store_paper(engine, 2), store_paper(engine, 3)
     feature(engine, older, date(2024, 5, 1), upvotes=5)
     feature(engine, newer, date(2024, 5, 2), upvotes=9)
     feature(engine, april, date(2024, 4, 10), upvotes=50)  # in the month, not the week
@@ -353,7 +345,7 @@ def test_trending_ranks_recent_upvotes_on_the_page_and_the_api(site):
 
 def test_a_vote_today_makes_trending_rank_as_of_now(site):
     engine, client = site
-    old, fresh = paper(engine, 1), paper(engine, 2)
+    old, fresh = store_paper(engine, 1), store_paper(engine, 2)
     feature(engine, old, date(2024, 5, 1), upvotes=100)
     vote(engine, fresh, 1)
 
@@ -373,10 +365,10 @@ def test_nothing_trending_says_so(site):
 
 def test_author_page_lists_the_authors_papers_newest_first_without_an_index(site):
     engine, client = site
-    paper(engine, 1, authors=("Ada Lovelace", "Charles Babbage"), announced_on=date(2024, 1, 1))
-    paper(engine, 2, authors=("Charles Babbage", "ada  lovelace"), announced_on=date(2024, 3, 1))
-    paper(engine, 3, authors=("Ada Lovelacey",), announced_on=date(2024, 2, 1))  # a different person
-    paper(engine, 4, authors=("José Núñez",), announced_on=date(2024, 1, 5))
+    store_paper(engine, 1, authors=("Ada Lovelace", "Charles Babbage"), announced_on=date(2024, 1, 1))
+    store_paper(engine, 2, authors=("Charles Babbage", "ada  lovelace"), announced_on=date(2024, 3, 1))
+    store_paper(engine, 3, authors=("Ada Lovelacey",), announced_on=date(2024, 2, 1))  # a different person
+    store_paper(engine, 4, authors=("José Núñez",), announced_on=date(2024, 1, 5))
 
     body = client.get("/authors/Ada%20Lovelace.json").json()
     html = client.get("/authors/ADA%20LOVELACE").text
@@ -393,9 +385,9 @@ def test_author_page_lists_the_authors_papers_newest_first_without_an_index(site
 def test_category_page_pages_its_papers_newest_first(site):
     engine, client = site
     with engine.begin() as conn:
-        upsert_papers(conn, [make_record(arxiv_id=f"2405.{n:05d}", title=f"Paper number {n}", categories=("cs.CL",),
-                                         announced_on=date(2024, 1, 1) + timedelta(days=n)) for n in range(1, 31)])
-    paper(engine, 99, categories=("math.AG",))
+        upsert_papers(conn, [make_record(n, categories=("cs.CL",), announced_on=date(2024, 1, 1) + timedelta(days=n))
+                             for n in range(1, 31)])
+    store_paper(engine, 99, categories=("math.AG",))
 
     first = client.get("/categories/cs.CL.json").json()
     second = client.get(first["links"]["nextPage"] + "&format=json").json()
@@ -416,7 +408,7 @@ def test_category_page_pages_its_papers_newest_first(site):
 ])
 def test_every_page_is_also_json(site, path, field):
     engine, client = site
-    feature(engine, paper(engine, 1, authors=("Ada Lovelace",), categories=("cs.CL",)), DAY, upvotes=1)
+    feature(engine, store_paper(engine, 1, authors=("Ada Lovelace",), categories=("cs.CL",)), DAY, upvotes=1)
     split = urlsplit(path)
     suffixed = f"{split.path.rstrip('/')}.json" + (f"?{split.query}" if split.query else "")
 

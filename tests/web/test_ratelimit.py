@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from factories import store_paper
 from paperfeed.db.schema import users, votes
 from paperfeed.web.ratelimit import RateLimited, RateLimiter, wait_in_words
-from web_client import PASSWORD, build_app, sqlite_engine, store_paper, visit
+from web_client import PASSWORD, build_app, sqlite_engine, visit
 
 
 def test_each_address_and_account_has_its_own_allowance():

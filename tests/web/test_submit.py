@@ -10,10 +10,11 @@ import pytest
 import sqlalchemy as sa
 
 from conftest import shared_path
+from factories import store_paper
 from paperfeed.db.schema import listings, papers, users
 from paperfeed.submissions import parse_arxiv_id
 from replay_server import ReplayServer, Reply, closed_port_url
-from web_client import build_app, sqlite_engine, store_paper, visit
+from web_client import build_app, sqlite_engine, visit
 
 ATOM = {"Content-Type": "application/atom+xml; charset=utf-8"}
 

@@ -11,12 +11,13 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from factories import store_paper
 from paperfeed.db.listings import upsert_listings
 from paperfeed.db.schema import votes
 from paperfeed.db.votes import cast_vote, create_user, upvote_counts, voted_by
 from paperfeed.models import Listing
 from paperfeed.web.redirects import safe_next
-from web_client import PASSWORD, build_app, serve, sqlite_engine, store_paper, visit
+from web_client import PASSWORD, build_app, serve, sqlite_engine, visit
 
 PAPER = "1706.03762"
 

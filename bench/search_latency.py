@@ -75,6 +75,7 @@ def build(size: int, folder: Path, source: Path, real_sample: int) -> dict:
     from paperfeed.config import Settings
     from paperfeed.db import migrate
     from paperfeed.db.engine import make_engine
+    from paperfeed.db.index_docs import paper_texts_by_ids
     from paperfeed.db.papers import upsert_papers
     from paperfeed.normalize import normalize_record
     from paperfeed.search import documents
@@ -108,7 +109,7 @@ def build(size: int, folder: Path, source: Path, real_sample: int) -> dict:
     with engine.connect() as conn:
         ids = np.array([row[0] for row in conn.exec_driver_sql("SELECT id FROM papers ORDER BY id")], dtype=np.int64)
         sample_ids = ids[:real_sample].tolist()
-        texts = documents.texts_by_ids(conn, sample_ids)
+        texts = documents.document_texts(paper_texts_by_ids(conn, sample_ids))
     started = time.perf_counter()
     base = embedder.embed_documents([texts[i] for i in sample_ids])
     figures["sample_embed_papers_per_s"] = len(base) / (time.perf_counter() - started)

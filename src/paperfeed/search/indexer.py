@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import sqlalchemy as sa
 
+from paperfeed.db import index_docs
 from paperfeed.db.papers import count_papers
 from paperfeed.search import documents
 from paperfeed.search.embedding_store import EmbeddingStore, text_hash
@@ -103,12 +104,12 @@ def sync_keyword(
     with engine.connect() as conn:
         total = count_papers(conn)
         done = 0
-        for docs, newest_change in documents.docs_modified_since(conn, since, batch_size):
-            keyword_index.upsert(docs)
+        for rows in index_docs.paper_rows_modified_since(conn, since, batch_size):
+            keyword_index.upsert(documents.index_docs(rows))
             keyword_index.commit()
-            state.keyword_synced_at = newest_change.isoformat()
+            state.keyword_synced_at = rows[-1].modified_at.isoformat()  # the batch's newest change
             save_state(paths, state)
-            done += len(docs)
+            done += len(rows)
             on_progress(done, total)
     return done
 
@@ -119,8 +120,8 @@ def pending_embeddings(engine: sa.Engine, store: EmbeddingStore) -> list[int]:
     with engine.connect() as conn:
         return [
             paper_id
-            for batch in documents.texts_newest_first(conn)
-            for paper_id, text in batch
+            for rows in index_docs.paper_texts_newest_first(conn)
+            for paper_id, text in documents.document_texts(rows).items()
             if known.get(paper_id) != text_hash(text)
         ]
 
@@ -146,7 +147,7 @@ def sync_embeddings(
     done = 0
     for start in range(0, len(pending), chunk_size):
         with engine.connect() as conn:
-            texts = documents.texts_by_ids(conn, pending[start:start + chunk_size])
+            texts = documents.document_texts(index_docs.paper_texts_by_ids(conn, pending[start:start + chunk_size]))
         ids = list(texts)
         vectors = embedder.embed_documents([texts[pid] for pid in ids])
         store.put(ids, [text_hash(texts[pid]) for pid in ids], vectors)

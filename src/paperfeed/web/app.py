@@ -22,8 +22,20 @@ from paperfeed.web.errors import install_error_handlers
 from paperfeed.web.middleware import install_middleware
 from paperfeed.web.nul_bytes import refuse_nul
 from paperfeed.web.render import STATIC_DIR, katex_installed, make_templates
-from paperfeed.web.routes import (accounts, api, browse, daily, docs, feeds, opml, papers, search, submit, subscriptions,
-                                  votes)
+from paperfeed.web.routes import (
+    accounts,
+    api,
+    browse,
+    daily,
+    docs,
+    feeds,
+    opml,
+    papers,
+    search,
+    submit,
+    subscriptions,
+    votes,
+)
 from paperfeed.web.searcher import LazySearch
 from paperfeed.web.sessions import require_csrf
 

@@ -16,6 +16,7 @@ from paperfeed.errors import InvalidInput, InvalidRecord, SourceError
 from paperfeed.identity import normalize_doi, split_arxiv_id
 from paperfeed.models import PaperRecord, Rejected
 from paperfeed.sources.base import Page, Request
+from paperfeed.sources.xml import element_text, parse_untrusted_xml
 
 SOURCE = "arxiv-api"
 SORT_BY = frozenset({"relevance", "lastUpdatedDate", "submittedDate"})
@@ -72,13 +73,13 @@ def parse(body: bytes, *, start: int = 0) -> Page:
     `start` is the offset the request asked for. Raises SourceError for malformed XML and
     for arXiv's error feed (sent with HTTP 400, e.g. for an id in the wrong format).
     """
-    root = _parse_xml(body)
+    root = parse_untrusted_xml(body, root_tag=f"{{{_ATOM}}}feed", source="arXiv API", kind="an Atom feed")
     entries = root.findall("atom:entry", _NS)
     _raise_if_error_feed(entries)
 
-    page = Page(total=_int(_text(root.find("opensearch:totalResults", _NS))))
+    page = Page(total=_int(element_text(root.find("opensearch:totalResults", _NS))))
     for index, entry in enumerate(entries, start=start):
-        entry_id = _text(entry.find("atom:id", _NS))
+        entry_id = element_text(entry.find("atom:id", _NS))
         try:
             page.records.append(_paper_from(entry, entry_id))
         except InvalidRecord as exc:
@@ -92,23 +93,11 @@ def parse(body: bytes, *, start: int = 0) -> Page:
     return page
 
 
-def _parse_xml(body: bytes) -> etree._Element:
-    # No entity expansion and no network: the body comes from outside and could be hostile.
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
-    try:
-        root = etree.fromstring(body, parser)
-    except etree.XMLSyntaxError as exc:
-        raise SourceError(f"arXiv API: malformed XML: {exc}") from exc
-    if root.tag != f"{{{_ATOM}}}feed":
-        raise SourceError(f"arXiv API: not an Atom feed (root element {root.tag!r})")
-    return root
-
-
 def _raise_if_error_feed(entries: list[etree._Element]) -> None:
     """arXiv reports a bad request as a feed whose one entry has an id under .../api/errors."""
     for entry in entries:
-        if "api/errors" in (_text(entry.find("atom:id", _NS)) or ""):
-            message = _text(entry.find("atom:summary", _NS)) or "no message"
+        if "api/errors" in (element_text(entry.find("atom:id", _NS)) or ""):
+            message = element_text(entry.find("atom:summary", _NS)) or "no message"
             raise SourceError(f"arXiv API error: {message}")
 
 
@@ -120,25 +109,25 @@ def _paper_from(entry: etree._Element, entry_id: str | None) -> PaperRecord:
         arxiv_id, version = split_arxiv_id(entry_id)
     except ValueError as exc:
         raise InvalidRecord(f"bad arXiv id {entry_id!r}") from exc
-    title = _text(entry.find("atom:title", _NS))
+    title = element_text(entry.find("atom:title", _NS))
     if not title:
         raise InvalidRecord("missing title")
 
     return PaperRecord(
         source=SOURCE,
         title=title,
-        abstract=_text(entry.find("atom:summary", _NS)) or "",
+        abstract=element_text(entry.find("atom:summary", _NS)) or "",
         authors=tuple(
             name
             for author in entry.iterfind("atom:author", _NS)
-            if (name := _text(author.find("atom:name", _NS)))
+            if (name := element_text(author.find("atom:name", _NS)))
         ),
         categories=_categories(entry),
         arxiv_id=arxiv_id,
         version=version,
-        doi=normalize_doi(_text(entry.find("arxiv:doi", _NS))),
-        published_on=_date(_text(entry.find("atom:published", _NS))),
-        updated_on=_date(_text(entry.find("atom:updated", _NS))),
+        doi=normalize_doi(element_text(entry.find("arxiv:doi", _NS))),
+        published_on=_date(element_text(entry.find("atom:published", _NS))),
+        updated_on=_date(element_text(entry.find("atom:updated", _NS))),
         announced_on=None,
         abs_url=f"https://arxiv.org/abs/{arxiv_id}",
         pdf_url=_pdf_url(entry, arxiv_id, version),
@@ -161,12 +150,6 @@ def _pdf_url(entry: etree._Element, arxiv_id: str, version: int | None) -> str:
         return link.get("href")
     suffix = f"v{version}" if version else ""
     return f"https://arxiv.org/pdf/{arxiv_id}{suffix}"
-
-
-def _text(element: etree._Element | None) -> str | None:
-    if element is None:
-        return None
-    return "".join(element.itertext()).strip()
 
 
 def _int(text: str | None) -> int | None:

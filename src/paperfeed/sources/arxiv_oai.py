@@ -14,6 +14,7 @@ from paperfeed.errors import InvalidInput, InvalidRecord, SourceError
 from paperfeed.identity import normalize_doi, split_arxiv_id
 from paperfeed.models import PaperRecord, Rejected
 from paperfeed.sources.base import Page, Request
+from paperfeed.sources.xml import element_text, parse_untrusted_xml
 
 SOURCE = "arxiv-oai"
 
@@ -51,7 +52,7 @@ def parse(body: bytes) -> Page:
     Raises SourceError for malformed XML and for OAI errors other than noRecordsMatch,
     which OAI-PMH uses to say "an empty result", not "something went wrong".
     """
-    root = _parse_xml(body)
+    root = parse_untrusted_xml(body, root_tag=f"{{{_OAI}}}OAI-PMH", source="arXiv OAI-PMH", kind="an OAI-PMH response")
     errors = root.findall("oai:error", _NS)
     if errors:
         _raise_unless_no_records(errors)
@@ -59,7 +60,7 @@ def parse(body: bytes) -> Page:
 
     page = Page()
     for record in root.iter(f"{{{_OAI}}}record"):
-        ref = _text(record.find("oai:header/oai:identifier", _NS)) or "?"
+        ref = element_text(record.find("oai:header/oai:identifier", _NS)) or "?"
         try:
             page.records.append(_paper_from(record, ref))
         except InvalidRecord as exc:
@@ -68,29 +69,17 @@ def parse(body: bytes) -> Page:
     token = root.find(".//oai:resumptionToken", _NS)
     if token is not None:
         # The last page carries an empty token: that, not a missing one, is how OAI-PMH says "done".
-        page.next_cursor = _text(token) or None
+        page.next_cursor = element_text(token) or None
         size = token.get("completeListSize", "")
         page.total = int(size) if size.isdigit() else None
     return page
-
-
-def _parse_xml(body: bytes) -> etree._Element:
-    # No entity expansion and no network: the body comes from outside and could be hostile.
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
-    try:
-        root = etree.fromstring(body, parser)
-    except etree.XMLSyntaxError as exc:
-        raise SourceError(f"arXiv OAI-PMH: malformed XML: {exc}") from exc
-    if root.tag != f"{{{_OAI}}}OAI-PMH":
-        raise SourceError(f"arXiv OAI-PMH: not an OAI-PMH response (root element {root.tag!r})")
-    return root
 
 
 def _raise_unless_no_records(errors: list[etree._Element]) -> None:
     for error in errors:
         code = error.get("code", "unknown")
         if code != "noRecordsMatch":
-            raise SourceError(f"arXiv OAI-PMH error {code}: {_text(error) or 'no message'}")
+            raise SourceError(f"arXiv OAI-PMH error {code}: {element_text(error) or 'no message'}")
 
 
 def _paper_from(record: etree._Element, ref: str) -> PaperRecord:
@@ -145,13 +134,7 @@ def _authors(meta: etree._Element) -> tuple[str, ...]:
 
 
 def _field(parent: etree._Element, name: str) -> str | None:
-    return _text(parent.find(f"arxiv:{name}", _NS))
-
-
-def _text(element: etree._Element | None) -> str | None:
-    if element is None:
-        return None
-    return "".join(element.itertext()).strip()
+    return element_text(parent.find(f"arxiv:{name}", _NS))
 
 
 def _date(text: str | None) -> date | None:

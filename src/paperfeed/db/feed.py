@@ -58,8 +58,9 @@ def latest_feed_day(conn: sa.Connection, categories: Sequence[str]) -> date | No
 
 
 def featured_papers(conn: sa.Connection, start: date, end: date, *, sort: str = "upvotes",
-                    limit: int = 50, offset: int = 0) -> tuple[list[Featured], int]:
-    """Papers listed between `start` and `end` (inclusive) and how many there are in all.
+                    limit: int = 50, offset: int = 0, submitter: str | None = None) -> tuple[list[Featured], int]:
+    """Papers listed between `start` and `end` (inclusive) and how many there are in all; with
+    `submitter`, only the listings `submitter` (matched exactly) put on the feed.
 
     sort="upvotes": most upvotes first (the source's count plus local votes, as shown beside the
     paper), then the later listing day, then the paper id. sort="date": the latest listing day
@@ -68,6 +69,8 @@ def featured_papers(conn: sa.Connection, start: date, end: date, *, sort: str = 
     if sort not in FEATURED_SORTS:
         raise ValueError(f"sort must be one of {FEATURED_SORTS}")
     in_range = sa.and_(listings.c.day >= start, listings.c.day <= end)
+    if submitter is not None:
+        in_range = sa.and_(in_range, listings.c.submitted_by == submitter)
     featured = (sa.select(listings.c.paper_id, sa.func.max(listings.c.day).label("day"))
                 .where(in_range).group_by(listings.c.paper_id).subquery())
     featured_ids = sa.select(featured.c.paper_id)

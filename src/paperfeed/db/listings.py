@@ -47,8 +47,18 @@ def upsert_listings(conn: sa.Connection, items: Sequence[Listing], now: datetime
 
 def listings_on(conn: sa.Connection, day: date) -> list[Listing]:
     rows = conn.execute(sa.select(listings).where(listings.c.day == day).order_by(listings.c.upvotes.desc()))
-    return [
-        Listing(paper_id=r.paper_id, day=r.day, source=r.source, submitted_by=r.submitted_by,
-                submitted_at=r.submitted_at, upvotes=r.upvotes)
-        for r in rows
-    ]
+    return [_listing(row) for row in rows]
+
+
+def first_listing(conn: sa.Connection, paper_id: int) -> Listing | None:
+    """The paper's first day on the daily feed (the earliest day, then the earliest submission), or None."""
+    row = conn.execute(
+        sa.select(listings).where(listings.c.paper_id == paper_id)
+        .order_by(listings.c.day, listings.c.submitted_at.nulls_last(), listings.c.id).limit(1)
+    ).first()
+    return _listing(row) if row is not None else None
+
+
+def _listing(row: sa.Row) -> Listing:
+    return Listing(paper_id=row.paper_id, day=row.day, source=row.source, submitted_by=row.submitted_by,
+                   submitted_at=row.submitted_at, upvotes=row.upvotes)

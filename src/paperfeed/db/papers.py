@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from paperfeed.db.schema import paper_categories, papers
 from paperfeed.errors import NotFound
-from paperfeed.identity import normalize_doi, split_arxiv_id
+from paperfeed.identity import is_arxiv_id, normalize_doi, split_arxiv_id
 from paperfeed.merge import merge_record, paper_from_record
 from paperfeed.models import Paper, PaperRecord
 
@@ -181,17 +181,23 @@ def upsert_papers(conn: sa.Connection, records: Sequence[PaperRecord], now: date
     )
 
 
-def get_paper(conn: sa.Connection, key: str) -> Paper:
+def get_paper(conn: sa.Connection, key: str, *, exact: bool = False) -> Paper:
     """A paper by its key, arXiv id (with or without version) or DOI; NotFound otherwise.
 
     A DOI is looked up too because a paper first stored as 'doi:...' is re-keyed by its arXiv id
-    once one is known, and old links must keep working.
+    once one is known, and old links must keep working. By default an id is also found inside a
+    longer text (an arXiv URL, 'arXiv:2410.17243v2'); `exact` takes `key` as a URL path names a
+    paper: the whole of it is the key, the arXiv id (any version) or the DOI, so '2410.17243xyz'
+    or '2410.17243/foo' is no paper rather than 2410.17243.
     """
     candidates = {key}
-    with contextlib.suppress(ValueError):
-        candidates.add(split_arxiv_id(key)[0])
+    if not exact or is_arxiv_id(key):
+        with contextlib.suppress(ValueError):
+            candidates.add(split_arxiv_id(key)[0])
     clauses = [papers.c.key.in_(candidates), papers.c.arxiv_id.in_(candidates)]
     doi = normalize_doi(key)
+    if exact and doi != key.strip().lower().removeprefix("doi:"):
+        doi = None
     if doi:
         clauses.append(papers.c.doi == doi)
     row = conn.execute(sa.select(papers).where(sa.or_(*clauses)).order_by(papers.c.id)).first()

@@ -110,8 +110,9 @@ def _paper(item: Any, ref: str) -> PaperRecord:
         published_on=published_at.date() if published_at else None,
         abs_url=f"https://arxiv.org/abs/{arxiv_id}",
         pdf_url=f"https://arxiv.org/pdf/{arxiv_id}",
-        code_url=paper.get("githubRepo") or None,
-        project_url=paper.get("projectPage") or None,
+        # In `paper` as Hugging Face's API has them; beside it as huggingface_hub reads a list item.
+        code_url=paper.get("githubRepo") or item.get("githubRepo") or None,
+        project_url=paper.get("projectPage") or item.get("projectPage") or None,
         listing=_listing(item, paper),
         ref=ref,
     )

@@ -1,7 +1,9 @@
 """The paper cards every list shows (paper, upvotes, whether the visitor voted) and their JSON.
 
 The JSON follows the Hugging Face papers API where the two overlap (`id`, `title`, `summary`,
-`authors: [{name}]`, `publishedAt`, `upvotes`), with paperfeed's extra fields beside them.
+`authors: [{name}]`, `publishedAt`, `upvotes`, `githubRepo`, `projectPage`, `githubStars`,
+`numComments`, `submittedBy`), with paperfeed's extra fields beside them, so huggingface_hub's
+HfApi reads paperfeed as it reads huggingface.co.
 """
 
 from __future__ import annotations
@@ -50,7 +52,19 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None
 
 
+def submitter_json(name: str | None) -> dict[str, str] | None:
+    """Who put a paper on the daily feed. paperfeed keeps one name for them; Hugging Face's objects
+    name a user by `name` (daily lists), `user` (what huggingface_hub reads as the username) and `fullname`."""
+    return {"name": name, "user": name, "fullname": name} if name else None
+
+
+def _repository_fields(paper: Paper) -> dict[str, Any]:
+    # No star counts are stored, and no discussion exists yet: null and 0 say so.
+    return {"githubRepo": paper.code_url, "projectPage": paper.project_url, "githubStars": None, "numComments": 0}
+
+
 def paper_json(paper: Paper, upvotes: int) -> dict[str, Any]:
+    """A paper as Hugging Face's `paper` object: the top level of /api/papers/{id}, and `paper` in list items."""
     return {
         "id": paper.arxiv_id or paper.key,
         "key": paper.key,
@@ -66,19 +80,30 @@ def paper_json(paper: Paper, upvotes: int) -> dict[str, Any]:
         "doi": paper.doi,
         "links": {"abs": paper.abs_url, "pdf": paper.pdf_url, "code": paper.code_url, "project": paper.project_url},
         "url": paper_path(paper.key),
+        **_repository_fields(paper),
     }
 
 
+def paper_detail_json(card: Card) -> dict[str, Any]:
+    """/api/papers/{id}: the paper, the visitor's vote, and its first day on the daily feed if it was featured."""
+    return {**paper_json(card.paper, card.upvotes), "voted": card.voted,
+            "submittedOnDailyAt": _iso(card.submitted_at), "submittedOnDailyBy": submitter_json(card.submitted_by)}
+
+
 def card_json(card: Card) -> dict[str, Any]:
-    """One list item, shaped like an item of Hugging Face's /api/daily_papers."""
+    """One list item, shaped like an item of Hugging Face's /api/daily_papers. The repository fields
+    are in `paper`, as Hugging Face's API has them, and beside it, where huggingface_hub's PaperInfo
+    reads them in a list item."""
     item: dict[str, Any] = {
         "paper": paper_json(card.paper, card.upvotes),
         "title": card.paper.title,
         "summary": card.paper.abstract,
         "publishedAt": _iso(card.submitted_at) or _iso_day(card.paper.announced_on or card.paper.published_on),
-        "submittedBy": {"name": card.submitted_by} if card.submitted_by else None,
+        "submittedOnDailyAt": _iso(card.submitted_at),
+        "submittedBy": submitter_json(card.submitted_by),
         "upvotes": card.upvotes,
         "voted": card.voted,
+        **_repository_fields(card.paper),
     }
     if card.score is not None:
         item["score"] = round(card.score, 6)

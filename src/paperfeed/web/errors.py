@@ -1,9 +1,12 @@
 """The one place errors become responses: an HTML error page, or for API and JSON requests
-`{"error": {"status": 404, "message": "..."}}`. Never a traceback, and bad input is never a 5xx."""
+`{"error": {"status": 404, "message": "..."}}` with the message in an X-Error-Message header too
+(where huggingface_hub's HfApi looks for a server's message first). Never a traceback, and bad
+input is never a 5xx."""
 
 from __future__ import annotations
 
 import logging
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -17,10 +20,19 @@ from paperfeed.errors import PaperfeedError
 from paperfeed.web.render import JsonResponse, page_context, wants_json
 
 log = logging.getLogger(__name__)
+MAX_HEADER_MESSAGE = 1000  # characters: a header stays small however long the message
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
 
 def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or wants_json(request)
+
+
+def header_message(message: str) -> str:
+    """`message` as a header value: one line of ASCII (other characters as \\u escapes), cut short."""
+    line = _CONTROL.sub(" ", message).strip()
+    text = line.encode("ascii", "backslashreplace").decode("ascii")
+    return text if len(text) <= MAX_HEADER_MESSAGE else text[:MAX_HEADER_MESSAGE - 3] + "..."
 
 
 def error_response(request: Request, status: int, message: str, details: Any = None,
@@ -29,7 +41,8 @@ def error_response(request: Request, status: int, message: str, details: Any = N
         error: dict[str, Any] = {"status": status, "message": message}
         if details:
             error["details"] = details
-        return JsonResponse({"error": error}, status_code=status, headers=headers)
+        return JsonResponse({"error": error}, status_code=status,
+                            headers={**(headers or {}), "X-Error-Message": header_message(message)})
     title = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
     context = {**page_context(request), "status": status, "title": title, "message": message, "details": details}
     return request.app.state.templates.TemplateResponse(

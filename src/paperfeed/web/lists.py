@@ -1,19 +1,23 @@
 """The lists of papers that the pages, the /api/ endpoints and the feeds share: the daily feed of a
-period, trending, a category's and an author's newest papers. Each returns cards (see cards.py),
-so a page, its JSON, the API and the RSS feed of one list always hold the same papers."""
+period, trending, a category's and an author's newest papers, and one paper's card. Each returns
+cards (see cards.py), so a page, its JSON, the API and the RSS feed of one list always hold the same
+papers."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
 from paperfeed.config import Settings
 from paperfeed.db import feed
-from paperfeed.db.papers import papers_by_ids
+from paperfeed.db.listings import first_listing
+from paperfeed.db.papers import get_paper, papers_by_ids
 from paperfeed.db.trending import last_activity, trending_papers
 from paperfeed.db.users import User
+from paperfeed.models import Listing
 from paperfeed.search import Filters, SearchService
 from paperfeed.web.cards import Card, load_cards
 from paperfeed.web.periods import Period, day_period, parse_period
@@ -62,13 +66,33 @@ def feed_period(conn: sa.Connection, settings: Settings, day: str | None, week: 
     return parse_period(day, week, month, datetime.now(UTC).date())
 
 
+def featured(conn: sa.Connection, user: User | None, start: date, end: date, *, offset: int = 0, limit: int = 50,
+             sort: str = "upvotes", submitter: str | None = None) -> tuple[list[Card], int]:
+    """The cards of the papers featured from `start` to `end` (by `submitter` alone, if given), and their number."""
+    items, total = feed.featured_papers(conn, start, end, sort=sort, limit=limit, offset=offset, submitter=submitter)
+    return _cards_in_order(conn, [item.paper_id for item in items], user, listed=_listed(items)), total
+
+
 def daily_feed(conn: sa.Connection, settings: Settings, user: User | None, period: Period, *,
                offset: int = 0, limit: int = 50, sort: str = "upvotes") -> DailyFeed:
-    featured, total = feed.featured_papers(conn, period.start, period.end, sort=sort, limit=limit, offset=offset)
-    listed = {item.paper_id: item for item in featured}
-    featured_cards = _cards_in_order(conn, [item.paper_id for item in featured], user, listed=listed)
+    featured_cards, total = featured(conn, user, period.start, period.end, offset=offset, limit=limit, sort=sort)
     new = feed.announced_papers(conn, period.start, period.end, settings.categories, limit=limit, offset=offset)
     return DailyFeed(period, featured_cards, total, _cards_in_order(conn, new.ids, user), new.more, offset, limit)
+
+
+def paper_card(conn: sa.Connection, user: User | None, key: str) -> Card:
+    """The card of the paper a URL path names (db/papers.get_paper, exact), with its first day on the
+    daily feed if it was featured: who submitted it, and when."""
+    paper = get_paper(conn, key, exact=True)
+    listing = first_listing(conn, paper.id)
+    return load_cards(conn, [paper], user, listed=_listed([listing] if listing else []))[0]
+
+
+def _listed(items: Sequence[feed.Featured | Listing]) -> dict[int, feed.Featured | Listing]:
+    """Listings by paper id, each with a submission time: a source that gave none (paperfeed's
+    own sample data) is taken to have listed the paper at the start of its day."""
+    return {item.paper_id: replace(item, submitted_at=item.submitted_at or
+                                   datetime.combine(item.day, time(0), tzinfo=UTC)) for item in items}
 
 
 def trending_as_of(conn: sa.Connection, window: timedelta, now: datetime | None = None) -> datetime:

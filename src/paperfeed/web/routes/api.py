@@ -2,22 +2,24 @@
 
 Lists are plain arrays, as Hugging Face returns them; `p` (from 0) and `limit` page them, and the
 X-Total-Count header (where cheap) and a Link header with rel="next" say what follows. Orders are
-stable, each ending in the paper id: daily_papers by upvotes (sort=trending) or by listing day
-(sort=publishedAt); trending by score; search by relevance or date.
+stable, each ending in the paper id: daily_papers by listing day (sort=publishedAt, the default, as
+Hugging Face's) or by upvotes (sort=trending); trending by score; search by relevance or date.
+Every parameter huggingface_hub's HfApi sends is honoured: list_daily_papers' date, week, month,
+submitter, sort, p and limit; list_papers' q and limit; paper_info's id.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Query, Request
 from starlette.exceptions import HTTPException
 
-from paperfeed.db.papers import get_paper
 from paperfeed.search import Filters
 from paperfeed.web import lists
-from paperfeed.web.cards import card_json, load_cards, paper_json
+from paperfeed.web.cards import card_json, load_cards, paper_detail_json
 from paperfeed.web.deps import ConnDep, SearchDep, SettingsDep, UserDep
 from paperfeed.web.params import ApiPage, Authors, Categories, Day, Limit, Month, Since, Text, Until, Week, Window
 from paperfeed.web.params import SearchSort as Sort
@@ -25,8 +27,11 @@ from paperfeed.web.render import JsonResponse
 from paperfeed.web.searcher import NO_INDEX
 
 router = APIRouter(prefix="/api", tags=["api"])
-DailySort = Annotated[Literal["trending", "publishedAt"], Query(
-    description="trending: most upvotes first; publishedAt: latest listing day first.")]
+DailySort = Annotated[Literal["publishedAt", "trending"], Query(
+    description="publishedAt: latest listing day first (then most upvotes); trending: most upvotes first.")]
+Submitter = Annotated[str | None, Query(max_length=255, description=(
+    "Only the papers this user put on the daily feed (the exact name shown as submittedBy.name); "
+    "without date, week or month, all of their papers."))]
 PaperId = Annotated[str, Path(max_length=300, description="arXiv id (2410.17243, with or without version), "
                                                           "DOI, or paperfeed key.")]
 
@@ -43,13 +48,16 @@ def _paged(request: Request, items: list, *, more: bool, p: int, total: int | No
 
 @router.get("/daily_papers", summary="Papers featured on a day, week or month (Hugging Face shape)")
 def daily_papers(request: Request, conn: ConnDep, settings: SettingsDep, user: UserDep, day: Day = None,
-                 week: Week = None, month: Month = None, sort: DailySort = "trending", p: ApiPage = 0,
-                 limit: Limit = 50):
-    period = lists.feed_period(conn, settings, day.isoformat() if day else None, week, month)
-    feed = lists.daily_feed(conn, settings, user, period, offset=p * limit, limit=limit,
-                            sort="upvotes" if sort == "trending" else "date")
-    return _paged(request, [card_json(card) for card in feed.featured],
-                  more=feed.featured_total > (p + 1) * limit, p=p, total=feed.featured_total)
+                 week: Week = None, month: Month = None, submitter: Submitter = None,
+                 sort: DailySort = "publishedAt", p: ApiPage = 0, limit: Limit = 50):
+    if submitter is not None and not (day or week or month):
+        start, end = date.min, date.max
+    else:
+        period = lists.feed_period(conn, settings, day.isoformat() if day else None, week, month)
+        start, end = period.start, period.end
+    cards, total = lists.featured(conn, user, start, end, offset=p * limit, limit=limit, submitter=submitter,
+                                  sort="upvotes" if sort == "trending" else "date")
+    return _paged(request, [card_json(card) for card in cards], more=total > (p + 1) * limit, p=p, total=total)
 
 
 @router.get("/trending", summary="Papers ranked by time-decayed upvotes")
@@ -76,7 +84,6 @@ def search_papers(request: Request, conn: ConnDep, search: SearchDep, user: User
     return response
 
 
-@router.get("/papers/{paper_id:path}", summary="One paper")
+@router.get("/papers/{paper_id:path}", summary="One paper (with its first day on the daily feed, if featured)")
 def paper(paper_id: PaperId, conn: ConnDep, user: UserDep):
-    card = load_cards(conn, [get_paper(conn, paper_id)], user)[0]
-    return JsonResponse({**paper_json(card.paper, card.upvotes), "voted": card.voted})
+    return JsonResponse(paper_detail_json(lists.paper_card(conn, user, paper_id)))

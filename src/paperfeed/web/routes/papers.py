@@ -1,33 +1,45 @@
-"""A paper's own page: everything known about it, its upvotes, and similar papers."""
+"""A paper's own page: everything known about it, its upvotes, and similar papers; and the paper as
+Markdown at /papers/{id}.md (huggingface_hub's `read_paper`)."""
 
 from __future__ import annotations
 
 import logging
 
 from fastapi import APIRouter, Request
+from starlette.responses import Response
 
-from paperfeed.db.papers import get_paper
 from paperfeed.errors import PaperfeedError
-from paperfeed.web.cards import card_json, load_cards
-from paperfeed.web.deps import ConnDep, SearchDep, UserDep
+from paperfeed.web import lists
+from paperfeed.web.cards import card_json, load_cards, paper_path
+from paperfeed.web.deps import ConnDep, SearchDep, SettingsDep, UserDep
+from paperfeed.web.paper_markdown import paper_markdown
 from paperfeed.web.render import respond
 
 log = logging.getLogger(__name__)
 
 router = APIRouter()
 SIMILAR = 6
+MARKDOWN = "text/markdown; charset=utf-8"
+
+
+# Before the page's route, which would otherwise take "2410.17243.md" for a key.
+@router.get("/papers/{key:path}.md", summary="A paper as Markdown (what huggingface_hub's read_paper fetches)",
+            response_class=Response, responses={200: {"content": {"text/markdown": {"schema": {"type": "string"}}}}})
+def paper_markdown_page(key: str, conn: ConnDep, settings: SettingsDep, user: UserDep):
+    card = lists.paper_card(conn, user, key)
+    page_url = settings.base_url.rstrip("/") + paper_path(card.paper.key)
+    return Response(paper_markdown(card, page_url), media_type=MARKDOWN)
 
 
 @router.get("/papers/{key:path}", summary="A paper's page (or its JSON)")
 def paper_page(request: Request, key: str, conn: ConnDep, search: SearchDep, user: UserDep):
-    paper = get_paper(conn, key)
-    card = load_cards(conn, [paper], user)[0]
+    card = lists.paper_card(conn, user, key)
     similar = []
     if search is not None:
         try:
-            hits = search.similar(paper.key, limit=SIMILAR).hits
+            hits = search.similar(card.paper.key, limit=SIMILAR).hits
         except PaperfeedError as exc:  # a stale index must not take the page down
-            log.warning("similar papers for %s: %s", paper.key, exc)
+            log.warning("similar papers for %s: %s", card.paper.key, exc)
             hits = []
         similar = load_cards(conn, [hit.paper for hit in hits], user)
     body = {**card_json(card), "similar": [card_json(c) for c in similar]}

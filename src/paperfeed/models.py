@@ -87,6 +87,16 @@ class Paper:
     def primary_category(self) -> str | None:
         return self.categories[0] if self.categories else None
 
+    @property
+    def day(self) -> date | None:
+        """The paper's day: when arXiv announced it, else when it was published (db.schema.PAPER_DAY in SQL)."""
+        return self.announced_on or self.published_on
+
+    @property
+    def short_authors(self) -> str:
+        """The first three authors, then "et al.": the byline of a list item."""
+        return ", ".join(self.authors[:3]) + (" et al." if len(self.authors) > 3 else "")
+
 
 @dataclass(frozen=True, slots=True)
 class Listing:

@@ -52,7 +52,7 @@ def search_results_json(results) -> dict:
             {
                 "key": hit.paper.key, "score": round(hit.score, 6), "title": hit.paper.title,
                 "authors": hit.paper.authors, "categories": hit.paper.categories,
-                "day": str(hit.paper.announced_on or hit.paper.published_on or "") or None,
+                "day": str(hit.paper.day) if hit.paper.day else None,
                 "abs_url": hit.paper.abs_url,
             }
             for hit in results.hits
@@ -68,10 +68,9 @@ def render_search_results(console: Console, results) -> None:
         return
     for rank, hit in enumerate(results.hits, start=results.offset + 1):
         paper = hit.paper
-        authors = ", ".join(paper.authors[:3]) + (" et al." if len(paper.authors) > 3 else "")
-        day = paper.announced_on or paper.published_on or ""
+        day = paper.day or ""
         console.print(f"[bold]{rank:>3}. {escape(paper.title)}[/bold]", highlight=False)
-        console.print(f"     {escape(authors)} · {paper.primary_category or '-'} · {day} · {paper.key}",
+        console.print(f"     {escape(paper.short_authors)} · {paper.primary_category or '-'} · {day} · {paper.key}",
                       highlight=False)
     if results.more:
         console.print(f"[dim]more: --offset {results.offset + results.limit}[/dim]")

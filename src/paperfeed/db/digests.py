@@ -10,7 +10,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from paperfeed.db.papers import paper_from_row, papers_by_ids
-from paperfeed.db.schema import digest_papers, digests, papers, subscribers
+from paperfeed.db.schema import PAPER_DAY, digest_papers, digests, papers, subscribers
 from paperfeed.models import ACTIVE, Paper, Pick
 
 # Digest status
@@ -21,7 +21,6 @@ FAILED = "failed"  # refused for good (the address is marked bouncing)
 EXPIRED = "expired"  # still pending long after it was planned: stale news, not sent
 CANCELLED = "cancelled"  # the subscriber unsubscribed (or bounced) before it went out
 
-_DAY = sa.func.coalesce(papers.c.announced_on, papers.c.published_on)
 _CHUNK = 2000  # ids per IN list
 
 
@@ -52,7 +51,7 @@ class PendingDigest:
 
 def papers_new_since(conn: sa.Connection, since: date) -> list[Paper]:
     """Papers announced (else first published) on or after `since`."""
-    return [paper_from_row(row) for row in conn.execute(sa.select(papers).where(since <= _DAY))]
+    return [paper_from_row(row) for row in conn.execute(sa.select(papers).where(since <= PAPER_DAY))]
 
 
 def periods_done(conn: sa.Connection, subscriber_ids: Sequence[int], periods: Iterable[str]) -> set[tuple[int, str]]:

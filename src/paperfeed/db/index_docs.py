@@ -13,9 +13,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from paperfeed.db.schema import papers
+from paperfeed.db.schema import PAPER_DAY, papers
 
-_DAY = sa.func.coalesce(papers.c.announced_on, papers.c.published_on)
 _TEXT_COLUMNS = (papers.c.id, papers.c.title, papers.c.abstract)
 
 
@@ -25,7 +24,7 @@ def paper_rows_modified_since(
     """Batches of the papers changed after `since` (all when None), oldest change first, as rows of id,
     title, abstract, authors, categories, day (announced, else published) and modified_at."""
     statement = sa.select(
-        *_TEXT_COLUMNS, papers.c.authors, papers.c.categories, _DAY.label("day"), papers.c.modified_at,
+        *_TEXT_COLUMNS, papers.c.authors, papers.c.categories, PAPER_DAY.label("day"), papers.c.modified_at,
     ).order_by(papers.c.modified_at, papers.c.id)
     if since is not None:
         statement = statement.where(papers.c.modified_at > since)
@@ -34,7 +33,7 @@ def paper_rows_modified_since(
 
 def paper_texts_newest_first(conn: sa.Connection, batch_size: int = 5000) -> Iterator[Sequence[sa.Row]]:
     """Batches of (id, title, abstract) of every paper, newest announcement or publication first."""
-    statement = sa.select(*_TEXT_COLUMNS).order_by(_DAY.desc().nulls_last(), papers.c.id.desc())
+    statement = sa.select(*_TEXT_COLUMNS).order_by(PAPER_DAY.desc().nulls_last(), papers.c.id.desc())
     yield from conn.execution_options(yield_per=batch_size).execute(statement).partitions(batch_size)
 
 

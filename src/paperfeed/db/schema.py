@@ -55,6 +55,9 @@ papers = sa.Table(
     sa.Column("modified_at", UTCDateTime(), nullable=False, index=True),
 )
 
+# A paper's day: when arXiv announced it, else when it was published (models.Paper.day in Python).
+PAPER_DAY = sa.func.coalesce(papers.c.announced_on, papers.c.published_on)
+
 # Category lookup kept in step with papers.categories, for category pages and filters.
 paper_categories = sa.Table(
     "paper_categories",

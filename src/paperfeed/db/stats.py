@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import orjson
 import sqlalchemy as sa
 
-from paperfeed.db.schema import listings, papers, users, votes
+from paperfeed.db.schema import PAPER_DAY, listings, papers, users, votes
 
 
 @dataclass(slots=True)
@@ -48,7 +48,7 @@ def store_stats(conn: sa.Connection, top_categories: int = 15, recent_days: int 
             .order_by(sa.func.count().desc(), category).limit(top_categories)
         ).all()
     )
-    day = sa.func.coalesce(papers.c.announced_on, papers.c.published_on)
+    day = PAPER_DAY
     stats.by_day = {
         str(d): n
         for d, n in conn.execute(

@@ -43,7 +43,7 @@ def build_candidates(new_papers: Iterable[Paper], trending: Sequence[tuple[Paper
     new = list(new_papers)
     for paper in new:
         candidates.papers[paper.id] = paper
-    new.sort(key=lambda p: (-candidates.votes.get(p.id, 0), -(p.announced_on or p.published_on or date.min).toordinal(),
+    new.sort(key=lambda p: (-candidates.votes.get(p.id, 0), -(p.day or date.min).toordinal(),
                             -p.id))
     for paper in new:
         for key in category_keys(paper.categories):

@@ -86,9 +86,8 @@ def period_label(period: str) -> str:
 
 
 def _byline(paper: Paper) -> str:
-    authors = ", ".join(paper.authors[:3]) + (" et al." if len(paper.authors) > 3 else "")
-    day = paper.announced_on or paper.published_on
-    parts = [authors, paper.primary_category or "", day.isoformat() if day else ""]
+    day = paper.day
+    parts = [paper.short_authors, paper.primary_category or "", day.isoformat() if day else ""]
     return " · ".join(part for part in parts if part)
 
 

@@ -58,7 +58,7 @@ class SearchResults:
 
 def passes(paper: Paper, filters: Filters) -> bool:
     """Does a stored paper satisfy the filters? The last word, whatever the index says."""
-    day = paper.announced_on or paper.published_on
+    day = paper.day
     if filters.since and (day is None or day < filters.since):
         return False
     if filters.until and (day is None or day > filters.until):
@@ -75,7 +75,7 @@ def passes(paper: Paper, filters: Filters) -> bool:
 
 
 def _by_date(hits: list[Hit]) -> list[Hit]:
-    return sorted(hits, key=lambda h: (h.paper.announced_on or h.paper.published_on or date.min), reverse=True)
+    return sorted(hits, key=lambda h: h.paper.day or date.min, reverse=True)
 
 
 class SearchService:

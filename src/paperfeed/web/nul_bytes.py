@@ -10,9 +10,9 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from paperfeed.errors import InvalidInput
+from paperfeed.web.render import has_form_body
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def _nul(where: str) -> InvalidInput:
@@ -26,7 +26,7 @@ async def refuse_nul(request: Request) -> None:
     for name, value in request.query_params.multi_items():
         if "\x00" in name or "\x00" in value:
             raise _nul(f"parameter {name!r}")
-    if request.method in _BODY_METHODS and request.headers.get("content-type", "").startswith(_FORM_TYPES):
+    if request.method in _BODY_METHODS and has_form_body(request):
         for name, value in (await request.form()).multi_items():  # Starlette keeps the parsed form for the route
             if "\x00" in name or (isinstance(value, str) and "\x00" in value):
                 raise _nul(f"form field {name!r}")

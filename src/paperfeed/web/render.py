@@ -61,6 +61,12 @@ def prefers_json(accept: str) -> bool:
     return json_rank[0] > 0 and json_rank > best.get("html", (0.0, -10**6))
 
 
+def has_form_body(request: Request) -> bool:
+    """Does the body claim to be an HTML form (urlencoded or multipart), which Starlette parses?"""
+    return request.headers.get("content-type", "").startswith(("application/x-www-form-urlencoded",
+                                                               "multipart/form-data"))
+
+
 def wants_json(request: Request) -> bool:
     if request.scope.get(JSON_SUFFIX):
         return True

@@ -48,6 +48,7 @@ from paperfeed.db.users import User, get_user
 from paperfeed.errors import Forbidden
 from paperfeed.web.errors import error_response
 from paperfeed.web.ratelimit import RateLimited
+from paperfeed.web.render import has_form_body
 
 COOKIE_NAME = "paperfeed_session"
 MAX_AGE = timedelta(days=14)  # a session unused this long expires
@@ -57,7 +58,6 @@ _SALT = "paperfeed.session"  # keeps these signatures apart from anything else s
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 FORM_FIELD = "csrf_token"
 HEADER = "X-CSRF-Token"
-_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 FAILED = (
     "CSRF check failed: the request did not carry this session's security token. "
     "Reload the page and try again (cookies must be enabled)."
@@ -136,7 +136,7 @@ async def require_csrf(request: Request) -> None:
     if request.method not in UNSAFE_METHODS or getattr(request.state, "api_token", None) is not None:
         return
     given: object = request.headers.get(HEADER)
-    if given is None and request.headers.get("content-type", "").startswith(_FORM_TYPES):
+    if given is None and has_form_body(request):
         given = (await request.form()).get(FORM_FIELD)  # Starlette keeps the parsed form for the route
     if not token_matches(getattr(request.state, "csrf_token", None), given):
         raise Forbidden(FAILED)

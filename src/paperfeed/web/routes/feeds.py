@@ -58,7 +58,7 @@ def _add_entry(feed: FeedGenerator, kind: str, card: Card, base_url: str, built_
     paper = card.paper
     url = base_url + paper_path(paper.key)
     # The same moment the card's JSON calls publishedAt: when it was listed, else its arXiv day.
-    published = card.submitted_at or _day_moment(paper.announced_on or paper.published_on)
+    published = card.submitted_at or _day_moment(paper.day)
     entry = feed.add_entry(order="append")
     entry.title(_xml_text(paper.title))
     entry.link(href=url)

@@ -37,7 +37,7 @@ from paperfeed.errors import PaperfeedError
 from paperfeed.models import Subscriber
 from paperfeed.web.accounts_setup import client_address
 from paperfeed.web.deps import EngineDep, SettingsDep, UserDep
-from paperfeed.web.render import JsonResponse, respond, wants_json
+from paperfeed.web.render import JsonResponse, has_form_body, respond, wants_json
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -222,8 +222,7 @@ def unsubscribe_page(request: Request, engine: EngineDep, token: str = ""):
 async def one_click_unsubscribe(request: Request) -> Response:
     """POST /unsubscribe?token=...: RFC 8058 one-click unsubscribe, and the button of the page above."""
     token = request.query_params.get("token")
-    if not token and request.headers.get("content-type", "").startswith(
-            ("application/x-www-form-urlencoded", "multipart/form-data")):
+    if not token and has_form_body(request):
         with contextlib.suppress(ValueError):
             token = (await request.form()).get("token")
     subscriber = await run_in_threadpool(unsubscribe, request.app.state.engine, _signer(request), token or "", _now())

@@ -18,6 +18,7 @@ from paperfeed.db.engine import make_engine
 from paperfeed.mcp_server import MCP_PATH, McpEndpoint
 from paperfeed.search import SearchService
 from paperfeed.web.accounts_setup import install_accounts
+from paperfeed.web.api_models import PAGE_ERRORS
 from paperfeed.web.errors import install_error_handlers
 from paperfeed.web.middleware import install_middleware
 from paperfeed.web.nul_bytes import refuse_nul
@@ -74,6 +75,7 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None, search: S
         title="paperfeed", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,  # /docs: routes/docs.py
         # Every POST/PUT/PATCH/DELETE carries the session's token; no input carries a NUL (nul_bytes.py).
         dependencies=[Depends(require_csrf), Depends(refuse_nul)],
+        responses=PAGE_ERRORS,  # the real error shape, not FastAPI's `detail`; /api/ routers say JSON only
         description="A self-hosted research-paper feed: daily papers, trending, search, feeds. "
         "Every page is also JSON (add .json to its path); the /api/ endpoints follow the Hugging Face papers API.",
     )

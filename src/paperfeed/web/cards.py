@@ -1,4 +1,5 @@
-"""The paper cards every list shows (paper, upvotes, whether the visitor voted) and their JSON.
+"""The paper cards every list shows (paper, upvotes, whether the visitor voted), filled into the
+JSON models of api_models.py (the one statement of the shape) for the API and every page's JSON.
 
 The JSON follows the Hugging Face papers API where the two overlap (`id`, `title`, `summary`,
 `authors: [{name}]`, `publishedAt`, `upvotes`, `githubRepo`, `projectPage`, `githubStars`,
@@ -19,6 +20,7 @@ import sqlalchemy as sa
 from paperfeed.db.users import User
 from paperfeed.db.votes import upvote_counts, voted_by
 from paperfeed.models import Paper
+from paperfeed.web import api_models as api
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,18 +46,16 @@ def category_path(category: str) -> str:
     return "/categories/" + quote(category, safe=".")
 
 
-def _iso_day(day: date | None) -> str | None:
-    return datetime.combine(day, time(0), tzinfo=UTC).isoformat().replace("+00:00", "Z") if day else None
+def _day_start(day: date | None) -> datetime | None:
+    return datetime.combine(day, time(0), tzinfo=UTC) if day else None
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None
+def _utc(moment: datetime | None) -> datetime | None:
+    return moment.astimezone(UTC) if moment else None
 
 
-def submitter_json(name: str | None) -> dict[str, str] | None:
-    """Who put a paper on the daily feed. paperfeed keeps one name for them; Hugging Face's objects
-    name a user by `name` (daily lists), `user` (what huggingface_hub reads as the username) and `fullname`."""
-    return {"name": name, "user": name, "fullname": name} if name else None
+def _submitter(name: str | None) -> api.Submitter | None:
+    return api.Submitter(name=name, user=name, fullname=name) if name else None
 
 
 def _repository_fields(paper: Paper) -> dict[str, Any]:
@@ -63,51 +63,52 @@ def _repository_fields(paper: Paper) -> dict[str, Any]:
     return {"githubRepo": paper.code_url, "projectPage": paper.project_url, "githubStars": None, "numComments": 0}
 
 
-def paper_json(paper: Paper, upvotes: int) -> dict[str, Any]:
-    """A paper as Hugging Face's `paper` object: the top level of /api/papers/{id}, and `paper` in list items."""
+def _paper_fields(paper: Paper, upvotes: int) -> dict[str, Any]:
     return {
         "id": paper.arxiv_id or paper.key,
         "key": paper.key,
         "title": paper.title,
         "summary": paper.abstract,
-        "authors": [{"name": name} for name in paper.authors],
-        "publishedAt": _iso_day(paper.published_on),
-        "updatedAt": _iso_day(paper.updated_on),
-        "announcedAt": _iso_day(paper.announced_on),
+        "authors": [api.Author(name=name) for name in paper.authors],
+        "publishedAt": _day_start(paper.published_on),
+        "updatedAt": _day_start(paper.updated_on),
+        "announcedAt": _day_start(paper.announced_on),
         "upvotes": upvotes,
         "categories": list(paper.categories),
         "version": paper.version,
         "doi": paper.doi,
-        "links": {"abs": paper.abs_url, "pdf": paper.pdf_url, "code": paper.code_url, "project": paper.project_url},
+        "links": api.PaperLinks(abs=paper.abs_url, pdf=paper.pdf_url, code=paper.code_url,
+                                project=paper.project_url),
         "url": paper_path(paper.key),
         **_repository_fields(paper),
     }
 
 
-def paper_detail_json(card: Card) -> dict[str, Any]:
+def paper_detail_model(card: Card) -> api.PaperDetail:
     """/api/papers/{id}: the paper, the visitor's vote, and its first day on the daily feed if it was featured."""
-    return {**paper_json(card.paper, card.upvotes), "voted": card.voted,
-            "submittedOnDailyAt": _iso(card.submitted_at), "submittedOnDailyBy": submitter_json(card.submitted_by)}
+    return api.PaperDetail(**_paper_fields(card.paper, card.upvotes), voted=card.voted,
+                           submittedOnDailyAt=_utc(card.submitted_at), submittedOnDailyBy=_submitter(card.submitted_by))
+
+
+def card_model(card: Card) -> api.PaperItem:
+    """One list item (api_models.PaperItem)."""
+    return api.PaperItem(
+        paper=api.Paper(**_paper_fields(card.paper, card.upvotes)),
+        title=card.paper.title,
+        summary=card.paper.abstract,
+        publishedAt=_utc(card.submitted_at) or _day_start(card.paper.announced_on or card.paper.published_on),
+        submittedOnDailyAt=_utc(card.submitted_at),
+        submittedBy=_submitter(card.submitted_by),
+        upvotes=card.upvotes,
+        voted=card.voted,
+        score=round(card.score, 6) if card.score is not None else None,
+        **_repository_fields(card.paper),
+    )
 
 
 def card_json(card: Card) -> dict[str, Any]:
-    """One list item, shaped like an item of Hugging Face's /api/daily_papers. The repository fields
-    are in `paper`, as Hugging Face's API has them, and beside it, where huggingface_hub's PaperInfo
-    reads them in a list item."""
-    item: dict[str, Any] = {
-        "paper": paper_json(card.paper, card.upvotes),
-        "title": card.paper.title,
-        "summary": card.paper.abstract,
-        "publishedAt": _iso(card.submitted_at) or _iso_day(card.paper.announced_on or card.paper.published_on),
-        "submittedOnDailyAt": _iso(card.submitted_at),
-        "submittedBy": submitter_json(card.submitted_by),
-        "upvotes": card.upvotes,
-        "voted": card.voted,
-        **_repository_fields(card.paper),
-    }
-    if card.score is not None:
-        item["score"] = round(card.score, 6)
-    return item
+    """One list item as the JSON of a page holds it."""
+    return card_model(card).model_dump(mode="json")
 
 
 def load_cards(conn: sa.Connection, papers: Sequence[Paper], user: User | None, *,

@@ -1,7 +1,7 @@
 """The one place errors become responses: an HTML error page, or for API and JSON requests
-`{"error": {"status": 404, "message": "..."}}` with the message in an X-Error-Message header too
-(where huggingface_hub's HfApi looks for a server's message first). Never a traceback, and bad
-input is never a 5xx."""
+`{"error": {"status": 404, "message": "..."}}` (api_models.ErrorResponse), with the message in an
+X-Error-Message header too (where huggingface_hub's HfApi looks for a server's message first).
+Never a traceback, and bad input is never a 5xx."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from paperfeed.errors import PaperfeedError
+from paperfeed.web.api_models import error_body
 from paperfeed.web.render import JsonResponse, page_context, wants_json
 
 log = logging.getLogger(__name__)
@@ -38,10 +39,7 @@ def header_message(message: str) -> str:
 def error_response(request: Request, status: int, message: str, details: Any = None,
                    headers: dict[str, str] | None = None) -> Response:
     if _wants_json(request):
-        error: dict[str, Any] = {"status": status, "message": message}
-        if details:
-            error["details"] = details
-        return JsonResponse({"error": error}, status_code=status,
+        return JsonResponse(error_body(status, message, details), status_code=status,
                             headers={**(headers or {}), "X-Error-Message": header_message(message)})
     title = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
     context = {**page_context(request), "status": status, "title": title, "message": message, "details": details}

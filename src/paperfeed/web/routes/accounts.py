@@ -20,6 +20,7 @@ from paperfeed.db.api_tokens import ApiToken, create_token, list_tokens, revoke_
 from paperfeed.db.users import User
 from paperfeed.emails import email_key
 from paperfeed.errors import Forbidden, InvalidInput, NotFound
+from paperfeed.web import api_models
 from paperfeed.web.accounts import FormInvalid
 from paperfeed.web.accounts_setup import client_address
 from paperfeed.web.deps import EngineDep, UserDep
@@ -116,8 +117,18 @@ def sign_out(request: Request, next_: NextField = "/"):
     return RedirectResponse(safe_next(next_), status_code=303)
 
 
-def token_json(token: ApiToken) -> dict[str, Any]:
-    return {"id": token.id, "name": token.name, "created_at": token.created_at, "last_used_at": token.last_used_at}
+def _token_model(token: ApiToken) -> api_models.ApiToken:
+    return api_models.ApiToken(id=token.id, name=token.name, created_at=token.created_at,
+                               last_used_at=token.last_used_at)
+
+
+def _json_or_page(model: type, redirect: str, status: int = 200) -> dict[str, Any]:
+    """The docs of a route that answers `model` as JSON (asked for by .json or Accept), else a page or a
+    redirect (303) to `redirect`; its errors are pages, or api_models' JSON error."""
+    return {"response_model": model, "status_code": status, "responses": {
+        status: {"content": {"text/html": {"schema": {"type": "string"}}}},
+        303: {"description": f"A browser is sent to {redirect}."},
+    }}
 
 
 def _sign_in_for_tokens(request: Request) -> Response:
@@ -132,22 +143,25 @@ def _tokens_page(request: Request, engine: sa.Engine, user: User, *, created: tu
     with engine.connect() as conn:
         tokens = list_tokens(conn, user.id)
     context = {"tokens": tokens, "created": created, "values": values or {}, "errors": errors or {}}
-    body: dict[str, Any] = {"tokens": [token_json(token) for token in tokens]}
+    body = api_models.ApiTokens(tokens=[_token_model(token) for token in tokens])
     headers = {}
     if created:  # the only time the token is shown: kept out of every cache
-        body["created"] = {**token_json(created[0]), "token": created[1]}
+        body.created = api_models.NewApiToken(**_token_model(created[0]).model_dump(), token=created[1])
         headers["Cache-Control"] = "no-store"
-    return respond(request, "account/tokens.html", context, body, status_code=status_code, headers=headers)
+    return respond(request, "account/tokens.html", context, body.model_dump(mode="json"), status_code=status_code,
+                   headers=headers)
 
 
-@router.get(TOKENS_PATH, summary="Your API tokens (names and dates; a token is shown only when created)")
+@router.get(TOKENS_PATH, **_json_or_page(api_models.ApiTokens, "sign in"),
+            summary="Your API tokens (names and dates; a token is shown only when created)")
 def tokens_page(request: Request, engine: EngineDep, user: UserDep):
     if user is None:
         return _sign_in_for_tokens(request)
     return _tokens_page(request, engine, user)
 
 
-@router.post(TOKENS_PATH, summary="Create an API token (signed in); the answer shows it, once")
+@router.post(TOKENS_PATH, **_json_or_page(api_models.ApiTokens, "sign in", status=201),
+             summary="Create an API token (signed in); the answer shows it, once")
 def new_token(request: Request, engine: EngineDep, user: UserDep, name: TextField = ""):
     if user is None:
         return _sign_in_for_tokens(request)
@@ -172,15 +186,17 @@ def _revoke(request: Request, engine: sa.Engine, user: User | None, token_id: in
         if not revoke_token(conn, user.id, token_id):  # another reader's token is "none of yours" too
             raise NotFound(f"You have no API token with id {token_id}.")
     if wants_json(request):
-        return JsonResponse({"revoked": token_id})
+        return JsonResponse(api_models.TokenRevoked(revoked=token_id).model_dump())
     return RedirectResponse(TOKENS_PATH, status_code=303)
 
 
-@router.post(TOKENS_PATH + "/{token_id}/revoke", summary="Revoke one of your API tokens (form or JSON)")
+@router.post(TOKENS_PATH + "/{token_id}/revoke", **_json_or_page(api_models.TokenRevoked, "the token list"),
+             summary="Revoke one of your API tokens (form or JSON)")
 def revoke_by_form(request: Request, engine: EngineDep, user: UserDep, token_id: TokenId):
     return _revoke(request, engine, user, token_id)
 
 
-@router.delete(TOKENS_PATH + "/{token_id}", summary="Revoke one of your API tokens")
+@router.delete(TOKENS_PATH + "/{token_id}", **_json_or_page(api_models.TokenRevoked, "the token list"),
+               summary="Revoke one of your API tokens")
 def revoke(request: Request, engine: EngineDep, user: UserDep, token_id: TokenId):
     return _revoke(request, engine, user, token_id)

@@ -5,7 +5,8 @@ X-Total-Count header (where cheap) and a Link header with rel="next" say what fo
 stable, each ending in the paper id: daily_papers by listing day (sort=publishedAt, the default, as
 Hugging Face's) or by upvotes (sort=trending); trending by score; search by relevance or date.
 Every parameter huggingface_hub's HfApi sends is honoured: list_daily_papers' date, week, month,
-submitter, sort, p and limit; list_papers' q and limit; paper_info's id.
+submitter, sort, p and limit; list_papers' q and limit; paper_info's id. The shapes, errors included,
+are api_models.py's, and /openapi.json documents them.
 """
 
 from __future__ import annotations
@@ -19,14 +20,15 @@ from starlette.exceptions import HTTPException
 
 from paperfeed.search import Filters
 from paperfeed.web import lists
-from paperfeed.web.cards import card_json, load_cards, paper_detail_json
+from paperfeed.web.api_models import API_ERRORS, PaperDetail, PaperItem
+from paperfeed.web.cards import card_json, load_cards, paper_detail_model
 from paperfeed.web.deps import ConnDep, SearchDep, SettingsDep, UserDep
 from paperfeed.web.params import ApiPage, Authors, Categories, Day, Limit, Month, Since, Text, Until, Week, Window
 from paperfeed.web.params import SearchSort as Sort
 from paperfeed.web.render import JsonResponse
 from paperfeed.web.searcher import NO_INDEX
 
-router = APIRouter(prefix="/api", tags=["api"])
+router = APIRouter(prefix="/api", tags=["api"], responses=API_ERRORS)
 DailySort = Annotated[Literal["publishedAt", "trending"], Query(
     description="publishedAt: latest listing day first (then most upvotes); trending: most upvotes first.")]
 Submitter = Annotated[str | None, Query(max_length=255, description=(
@@ -34,6 +36,13 @@ Submitter = Annotated[str | None, Query(max_length=255, description=(
     "without date, week or month, all of their papers."))]
 PaperId = Annotated[str, Path(max_length=300, description="arXiv id (2410.17243, with or without version), "
                                                           "DOI, or paperfeed key.")]
+
+
+_PAGE_HEADERS = {
+    "Link": {"description": 'The next page, as <url>; rel="next", while more follow.', "schema": {"type": "string"}},
+    "X-Total-Count": {"description": "How many there are in all (daily_papers).", "schema": {"type": "integer"}},
+}
+LIST_DOCS = {"response_model": list[PaperItem], "responses": {200: {"headers": _PAGE_HEADERS}}}
 
 
 def _paged(request: Request, items: list, *, more: bool, p: int, total: int | None = None) -> JsonResponse:
@@ -46,7 +55,7 @@ def _paged(request: Request, items: list, *, more: bool, p: int, total: int | No
     return JsonResponse(items, headers=headers)
 
 
-@router.get("/daily_papers", summary="Papers featured on a day, week or month (Hugging Face shape)")
+@router.get("/daily_papers", **LIST_DOCS, summary="Papers featured on a day, week or month (Hugging Face shape)")
 def daily_papers(request: Request, conn: ConnDep, settings: SettingsDep, user: UserDep, day: Day = None,
                  week: Week = None, month: Month = None, submitter: Submitter = None,
                  sort: DailySort = "publishedAt", p: ApiPage = 0, limit: Limit = 50):
@@ -60,14 +69,14 @@ def daily_papers(request: Request, conn: ConnDep, settings: SettingsDep, user: U
     return _paged(request, [card_json(card) for card in cards], more=total > (p + 1) * limit, p=p, total=total)
 
 
-@router.get("/trending", summary="Papers ranked by time-decayed upvotes")
+@router.get("/trending", **LIST_DOCS, summary="Papers ranked by time-decayed upvotes")
 def trending(request: Request, conn: ConnDep, user: UserDep, window: Window = "week", p: ApiPage = 0,
              limit: Limit = 50):
     result, _ = lists.trending(conn, user, window, offset=p * limit, limit=limit)
     return _paged(request, [card_json(card) for card in result.cards], more=result.more, p=p)
 
 
-@router.get("/papers/search", summary="Search papers (hybrid keyword + semantic)")
+@router.get("/papers/search", **LIST_DOCS, summary="Search papers (hybrid keyword + semantic)")
 def search_papers(request: Request, conn: ConnDep, search: SearchDep, user: UserDep, q: Text = "",
                   since: Since = None, until: Until = None, category: Categories = [],  # noqa: B006
                   author: Authors = [], sort: Sort = "relevance", p: ApiPage = 0,  # noqa: B006
@@ -84,6 +93,7 @@ def search_papers(request: Request, conn: ConnDep, search: SearchDep, user: User
     return response
 
 
-@router.get("/papers/{paper_id:path}", summary="One paper (with its first day on the daily feed, if featured)")
+@router.get("/papers/{paper_id:path}", response_model=PaperDetail,
+            summary="One paper (with its first day on the daily feed, if featured)")
 def paper(paper_id: PaperId, conn: ConnDep, user: UserDep):
-    return JsonResponse(paper_detail_json(lists.paper_card(conn, user, paper_id)))
+    return JsonResponse(paper_detail_model(lists.paper_card(conn, user, paper_id)).model_dump(mode="json"))

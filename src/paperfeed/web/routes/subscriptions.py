@@ -18,7 +18,6 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
@@ -36,6 +35,7 @@ from paperfeed.digest.tokens import LinkSigner
 from paperfeed.errors import PaperfeedError
 from paperfeed.models import Subscriber
 from paperfeed.web.accounts_setup import client_address
+from paperfeed.web.api_models import API_ERRORS, SubscriptionAccepted, SubscriptionIn
 from paperfeed.web.deps import EngineDep, SettingsDep, UserDep
 from paperfeed.web.render import JsonResponse, has_form_body, respond, wants_json
 
@@ -137,16 +137,7 @@ def subscribe_form(request: Request, engine: EngineDep, settings: SettingsDep, e
                    {"email": subscription.email, "message": CHECK_INBOX})
 
 
-class SubscriptionIn(BaseModel):
-    email: str
-    frequency: str = Field("daily", description="daily or weekly")
-    timezone: str | None = Field(None, description="IANA name, e.g. Europe/Paris; default the site's")
-    categories: list[str] = Field(default_factory=list, description="arXiv categories (cs.CL) or archives (cs)")
-    queries: list[str] = Field(default_factory=list, description="saved search queries")
-    authors: list[str] = Field(default_factory=list, description="followed authors, full names")
-
-
-@router.post("/api/subscriptions", status_code=202,
+@router.post("/api/subscriptions", status_code=202, response_model=SubscriptionAccepted, responses=API_ERRORS,
              summary="Subscribe to the digest (JSON, with X-CSRF-Token); a confirmation link is mailed")
 def api_subscribe(request: Request, body: SubscriptionIn, engine: EngineDep, settings: SettingsDep):
     subscription = parse_request(body.email, frequency=body.frequency,
@@ -154,7 +145,8 @@ def api_subscribe(request: Request, body: SubscriptionIn, engine: EngineDep, set
                                  queries=body.queries, authors=body.authors)
     _request_subscription(request, engine, settings, subscription)
     # The same answer whether or not the address was subscribed already: it tells a stranger nothing.
-    return JsonResponse({"email": subscription.email, "message": CHECK_INBOX}, status_code=202)
+    accepted = SubscriptionAccepted(email=subscription.email, message=CHECK_INBOX)
+    return JsonResponse(accepted.model_dump(), status_code=202)
 
 
 @router.get("/subscriptions/confirm", summary="The confirmation page a digest's confirmation mail links to")

@@ -1,7 +1,7 @@
 """Upvote and un-vote: the forms on paper cards post to /papers/{key}/vote and /unvote; scripts use
 POST and DELETE /api/papers/{id}/vote. One vote per user per paper; only POST or DELETE changes anything.
 
-JSON callers get `{"paper": key, "upvotes": n, "voted": bool}`; a form post is redirected (303) back
+JSON callers get `{"paper": key, "upvotes": n, "voted": bool}` (api_models.Vote); a form post is redirected (303) back
 to the page it came from. Signed out: 401 for JSON, otherwise a redirect to the sign-in page.
 """
 
@@ -19,6 +19,7 @@ from paperfeed.db.papers import get_paper
 from paperfeed.db.users import User
 from paperfeed.db.votes import cast_vote, retract_vote, upvote_counts
 from paperfeed.web.accounts_setup import client_address
+from paperfeed.web.api_models import API_ERRORS, Vote
 from paperfeed.web.cards import paper_path
 from paperfeed.web.deps import EngineDep, UserDep
 from paperfeed.web.redirects import safe_next
@@ -29,7 +30,7 @@ NextField = Annotated[str | None, Form(alias="next")]
 SIGN_IN_TO_VOTE = "Sign in to vote."
 
 
-def set_vote(engine: sa.Engine, user: User, key: str, voted: bool) -> dict:
+def set_vote(engine: sa.Engine, user: User, key: str, voted: bool) -> Vote:
     """Vote or un-vote (both idempotent) and read the new count in the same transaction."""
     with engine.begin() as conn:
         paper = get_paper(conn, key)
@@ -38,7 +39,7 @@ def set_vote(engine: sa.Engine, user: User, key: str, voted: bool) -> dict:
         else:
             retract_vote(conn, user.id, paper.id)
         upvotes = upvote_counts(conn, [paper.id])[paper.id]
-    return {"paper": paper.key, "upvotes": upvotes, "voted": voted}
+    return Vote(paper=paper.key, upvotes=upvotes, voted=voted)
 
 
 def back_to(request: Request, next_path: str | None, key: str) -> str:
@@ -60,16 +61,22 @@ def _vote_form(request: Request, engine: sa.Engine, user: User | None, key: str,
     request.app.state.rate_limiter.hit("vote", ip=client_address(request), account=str(user.id))
     result = set_vote(engine, user, key, voted)
     if wants_json(request):
-        return JsonResponse(result)
+        return JsonResponse(result.model_dump())
     return RedirectResponse(back, status_code=303)
 
 
-@router.post("/papers/{key:path}/vote", summary="Upvote a paper (form or JSON)")
+# The forms' routes answer JSON when asked (Accept), else send the browser back to its page.
+FORM_DOCS = {"response_model": Vote, "responses": {303: {"description": "Back to the page the form was on, "
+                                                                         "or to sign in."}}}
+API_DOCS = {"response_model": Vote, "responses": API_ERRORS}
+
+
+@router.post("/papers/{key:path}/vote", **FORM_DOCS, summary="Upvote a paper (form or JSON)")
 def vote(request: Request, key: str, engine: EngineDep, user: UserDep, next_: NextField = None):
     return _vote_form(request, engine, user, key, next_, voted=True)
 
 
-@router.post("/papers/{key:path}/unvote", summary="Take back an upvote (form or JSON)")
+@router.post("/papers/{key:path}/unvote", **FORM_DOCS, summary="Take back an upvote (form or JSON)")
 def unvote(request: Request, key: str, engine: EngineDep, user: UserDep, next_: NextField = None):
     return _vote_form(request, engine, user, key, next_, voted=False)
 
@@ -78,14 +85,16 @@ def _api_vote(request: Request, engine: sa.Engine, user: User | None, paper_id: 
     if user is None:
         raise HTTPException(401, SIGN_IN_TO_VOTE)
     request.app.state.rate_limiter.hit("vote", ip=client_address(request), account=str(user.id))
-    return JsonResponse(set_vote(engine, user, paper_id, voted))
+    return JsonResponse(set_vote(engine, user, paper_id, voted).model_dump())
 
 
-@router.post("/api/papers/{paper_id:path}/vote", summary="Upvote a paper (signed in, with X-CSRF-Token)")
+@router.post("/api/papers/{paper_id:path}/vote", **API_DOCS,
+             summary="Upvote a paper (an API token, or signed in with X-CSRF-Token)")
 def api_vote(request: Request, paper_id: str, engine: EngineDep, user: UserDep):
     return _api_vote(request, engine, user, paper_id, voted=True)
 
 
-@router.delete("/api/papers/{paper_id:path}/vote", summary="Take back an upvote (signed in, with X-CSRF-Token)")
+@router.delete("/api/papers/{paper_id:path}/vote", **API_DOCS,
+               summary="Take back an upvote (an API token, or signed in with X-CSRF-Token)")
 def api_unvote(request: Request, paper_id: str, engine: EngineDep, user: UserDep):
     return _api_vote(request, engine, user, paper_id, voted=False)

@@ -1,0 +1,182 @@
+"""The shapes of paperfeed's JSON, written once as pydantic models: what /openapi.json documents for
+the /api/ endpoints, what cards.py fills for them and for every page's JSON, and the error every
+4xx and 5xx answers with. Declarations only; no I/O.
+
+Field names are the JSON's (camelCase where Hugging Face's papers API has them). Every model forbids
+extra fields, so the schema says `additionalProperties: false` and a field added to a response
+without a place here fails to build, rather than going undocumented.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ApiModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- papers --------------------------------------------------------------------------------------------
+
+class Author(ApiModel):
+    name: str
+
+
+class PaperLinks(ApiModel):
+    abs: str | None = Field(description="The paper's abstract page (arXiv, or the source's).")
+    pdf: str | None
+    code: str | None = Field(description="Source code, as the source gave it (also githubRepo).")
+    project: str | None = Field(description="Project page, as the source gave it (also projectPage).")
+
+
+class Submitter(ApiModel):
+    """Who put a paper on the daily feed. paperfeed keeps one name for them, given in each field a
+    Hugging Face client reads: `name` (daily lists), `user` (huggingface_hub's username) and `fullname`."""
+
+    name: str
+    user: str
+    fullname: str
+
+
+class RepositoryFields(ApiModel):
+    githubRepo: str | None = Field(description="The code link paperfeed stores for the paper.")
+    projectPage: str | None = Field(description="The project page paperfeed stores for the paper.")
+    githubStars: int | None = Field(description="Always null: paperfeed stores no star counts.")
+    numComments: int = Field(description="Always 0: paperfeed has no discussions yet.")
+
+
+class Paper(RepositoryFields):
+    """A paper as Hugging Face's `paper` object (the top level of /api/papers/{id}, `paper` in list
+    items), with paperfeed's own fields beside Hugging Face's."""
+
+    id: str = Field(description="arXiv id without version, else paperfeed's key.")
+    key: str = Field(description="paperfeed's key: the arXiv id, doi:<DOI> or h:<hash>.")
+    title: str
+    summary: str = Field(description="The abstract.")
+    authors: list[Author]
+    publishedAt: datetime | None = Field(description="Publication day (00:00 UTC).")
+    updatedAt: datetime | None
+    announcedAt: datetime | None = Field(description="The day arXiv announced it (00:00 UTC).")
+    upvotes: int = Field(description="The source's count plus votes here.")
+    categories: list[str] = Field(description="arXiv categories, the primary one first.")
+    version: int | None
+    doi: str | None
+    links: PaperLinks
+    url: str = Field(description="The paper's page on this site (a path).")
+
+
+class PaperDetail(Paper):
+    """GET /api/papers/{id}: the paper, the visitor's vote, and its first day on the daily feed."""
+
+    voted: bool = Field(description="Whether the visitor (signed in, or by API token) upvoted it.")
+    submittedOnDailyAt: datetime | None = Field(description="When it was first put on the daily feed.")
+    submittedOnDailyBy: Submitter | None
+
+
+class PaperItem(RepositoryFields):
+    """One item of a list (daily papers, trending, search), shaped like an item of Hugging Face's
+    /api/daily_papers. The repository fields are in `paper`, where Hugging Face's API has them, and
+    repeated here, where huggingface_hub's PaperInfo reads a list item."""
+
+    paper: Paper
+    title: str
+    summary: str
+    publishedAt: datetime | None = Field(
+        description="When it was put on the daily feed; for a paper never featured, its announcement or "
+        "publication day.")
+    submittedOnDailyAt: datetime | None
+    submittedBy: Submitter | None
+    upvotes: int
+    voted: bool
+    score: float | None = Field(None, exclude_if=lambda value: value is None, description=(
+        "Trending score or search relevance, in the lists that rank by one; absent elsewhere."))
+
+
+# --- votes, subscriptions, API tokens ------------------------------------------------------------------
+
+class Vote(ApiModel):
+    paper: str = Field(description="The paper's key.")
+    upvotes: int
+    voted: bool
+
+
+class SubscriptionIn(BaseModel):
+    """POST /api/subscriptions' body (fields it does not know are ignored, as before)."""
+
+    email: str
+    frequency: str = Field("daily", description="daily or weekly")
+    timezone: str | None = Field(None, description="IANA name, e.g. Europe/Paris; default the site's")
+    categories: list[str] = Field(default_factory=list, description="arXiv categories (cs.CL) or archives (cs)")
+    queries: list[str] = Field(default_factory=list, description="saved search queries")
+    authors: list[str] = Field(default_factory=list, description="followed authors, full names")
+
+
+class SubscriptionAccepted(ApiModel):
+    email: str = Field(description="The address as stored.")
+    message: str
+
+
+class ApiToken(ApiModel):
+    id: int
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+class NewApiToken(ApiToken):
+    token: str = Field(description="The token (pf_...): shown in this answer only, never again.")
+
+
+class ApiTokens(ApiModel):
+    tokens: list[ApiToken]
+    created: NewApiToken | None = Field(None, exclude_if=lambda value: value is None,
+                                        description="In the answer that created a token only.")
+
+
+class TokenRevoked(ApiModel):
+    revoked: int = Field(description="The id of the revoked token.")
+
+
+# --- errors ----------------------------------------------------------------------------------------------
+
+class Problem(ApiModel):
+    parameter: str = Field(description="The parameter, field or 'body' at fault.")
+    problem: str
+
+
+class Error(ApiModel):
+    status: int = Field(description="The HTTP status, again.")
+    message: str = Field(description="What went wrong, on one line (also in the X-Error-Message header).")
+    details: list[Problem] | dict[str, str] | None = Field(
+        None, exclude_if=lambda value: not value,
+        description="A 422's problem with each parameter, or a form's problem with each field.")
+
+
+class ErrorResponse(ApiModel):
+    error: Error
+
+
+def error_body(status: int, message: str, details: Any = None) -> dict[str, Any]:
+    """The JSON of an error response."""
+    return ErrorResponse(error=Error(status=status, message=message, details=details or None)).model_dump(mode="json")
+
+
+_ERROR_HEADERS = {"X-Error-Message": {"description": "The error's message as one line of ASCII.",
+                                      "schema": {"type": "string"}}}
+_ERROR_TEXT = "An error: the status again, a message, and for a 422 the problem with each parameter."
+
+# The error shape for the JSON API's operations (routers under /api/), in place of FastAPI's
+# default 422 schema (`detail`), which paperfeed never answers with.
+API_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorResponse, "description": _ERROR_TEXT, "headers": _ERROR_HEADERS}
+    for status in ("4XX", "5XX")
+}
+# Every other operation is a page: its error is an HTML page, or the same JSON when JSON was asked for.
+PAGE_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorResponse, "content": {"text/html": {"schema": {"type": "string"}}},
+             "description": "An HTML error page; asked for JSON (.json, Accept), the JSON error."}
+    for status in ("4XX", "5XX")
+}

@@ -96,7 +96,7 @@ def card_model(card: Card) -> api.PaperItem:
         paper=api.Paper(**_paper_fields(card.paper, card.upvotes)),
         title=card.paper.title,
         summary=card.paper.abstract,
-        publishedAt=_utc(card.submitted_at) or _day_start(card.paper.announced_on or card.paper.published_on),
+        publishedAt=_utc(card.submitted_at) or _day_start(card.paper.day),
         submittedOnDailyAt=_utc(card.submitted_at),
         submittedBy=_submitter(card.submitted_by),
         upvotes=card.upvotes,

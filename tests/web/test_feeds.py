@@ -248,6 +248,7 @@ def test_search_feed_without_an_index_is_a_503_json_error(site):
     response = client.get("/feeds/search.rss?q=attention")
     assert response.status_code == 503
     assert response.json() == {"error": {"status": 503, "message": NO_INDEX}}
+    assert response.headers["X-Error-Message"] == NO_INDEX  # as every API error carries it
 
 
 # --- search feeds (one real index for the module) -------------------------------------------------------------------

@@ -417,7 +417,7 @@ def test_a_right_to_left_override_cannot_reorder_the_text_beside_it(client, stor
 # --- JSON ---------------------------------------------------------------------------------------
 
 def found_in(body, key: str) -> list[dict]:
-    """Every paper object (paper_json) and list item (card_json) for `key` anywhere in the body."""
+    """Every paper object (the Paper model) and list item (card_json) for `key` anywhere in the body."""
     found = []
     if isinstance(body, dict):
         if body.get("key") == key or (isinstance(body.get("paper"), dict) and body["paper"].get("key") == key):

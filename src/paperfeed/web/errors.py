@@ -36,11 +36,16 @@ def header_message(message: str) -> str:
     return text if len(text) <= MAX_HEADER_MESSAGE else text[:MAX_HEADER_MESSAGE - 3] + "..."
 
 
+def json_error(status: int, message: str, details: Any = None, headers: dict[str, str] | None = None) -> JsonResponse:
+    """The JSON error every API client reads: the body's `error`, and the message in X-Error-Message."""
+    return JsonResponse(error_body(status, message, details), status_code=status,
+                        headers={**(headers or {}), "X-Error-Message": header_message(message)})
+
+
 def error_response(request: Request, status: int, message: str, details: Any = None,
                    headers: dict[str, str] | None = None) -> Response:
     if _wants_json(request):
-        return JsonResponse(error_body(status, message, details), status_code=status,
-                            headers={**(headers or {}), "X-Error-Message": header_message(message)})
+        return json_error(status, message, details, headers)
     title = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
     context = {**page_context(request), "status": status, "title": title, "message": message, "details": details}
     return request.app.state.templates.TemplateResponse(

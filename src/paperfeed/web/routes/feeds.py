@@ -26,9 +26,9 @@ from paperfeed.search import Filters
 from paperfeed.web import links, lists
 from paperfeed.web.cards import Card, category_path, load_cards, paper_path
 from paperfeed.web.deps import ConnDep, SearchDep, SettingsDep
+from paperfeed.web.errors import json_error
 from paperfeed.web.params import Authors, Categories, CategoryName, Day, Month, Since, Text, Until, Week, Window
 from paperfeed.web.params import SearchSort as Sort
-from paperfeed.web.render import JsonResponse
 from paperfeed.web.searcher import NO_INDEX, run_search
 
 router = APIRouter(prefix="/feeds", tags=["feeds"])
@@ -158,7 +158,7 @@ def search_feed(request: Request, kind: Kind, conn: ConnDep, settings: SettingsD
     filters = Filters.from_input(since, until, category, author)
     if search_service is None:
         # A feed reader is no browser: it gets the error as /api/papers/search gives it.
-        return JsonResponse({"error": {"status": 503, "message": NO_INDEX}}, status_code=503)
+        return json_error(503, NO_INDEX)
     results = run_search(search_service, q, filters, offset=0, limit=links.SEARCH_PER_PAGE, sort=sort,
                                 similar=None)
     cards = load_cards(conn, [hit.paper for hit in results.hits], None) if results else []

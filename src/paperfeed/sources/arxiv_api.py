@@ -13,9 +13,9 @@ from datetime import date
 from lxml import etree
 
 from paperfeed.errors import InvalidInput, InvalidRecord, SourceError
-from paperfeed.identity import normalize_doi, split_arxiv_id
+from paperfeed.identity import normalize_doi
 from paperfeed.models import PaperRecord, Rejected
-from paperfeed.sources.base import Page, Request
+from paperfeed.sources.base import Page, Request, record_arxiv_id
 from paperfeed.sources.xml import element_text, parse_untrusted_xml
 
 SOURCE = "arxiv-api"
@@ -103,12 +103,7 @@ def _raise_if_error_feed(entries: list[etree._Element]) -> None:
 
 def _paper_from(entry: etree._Element, entry_id: str | None) -> PaperRecord:
     """One <entry> -> PaperRecord; raises InvalidRecord saying why it cannot be one."""
-    if not entry_id:
-        raise InvalidRecord("missing id")
-    try:
-        arxiv_id, version = split_arxiv_id(entry_id)
-    except ValueError as exc:
-        raise InvalidRecord(f"bad arXiv id {entry_id!r}") from exc
+    arxiv_id, version = record_arxiv_id(entry_id)
     title = element_text(entry.find("atom:title", _NS))
     if not title:
         raise InvalidRecord("missing title")

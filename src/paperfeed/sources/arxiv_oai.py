@@ -11,9 +11,9 @@ from datetime import date
 from lxml import etree
 
 from paperfeed.errors import InvalidInput, InvalidRecord, SourceError
-from paperfeed.identity import normalize_doi, split_arxiv_id
+from paperfeed.identity import normalize_doi
 from paperfeed.models import PaperRecord, Rejected
-from paperfeed.sources.base import Page, Request
+from paperfeed.sources.base import Page, Request, record_arxiv_id
 from paperfeed.sources.xml import element_text, parse_untrusted_xml
 
 SOURCE = "arxiv-oai"
@@ -91,13 +91,7 @@ def _paper_from(record: etree._Element, ref: str) -> PaperRecord:
     if meta is None:
         raise InvalidRecord("no arXiv metadata (another metadataPrefix?)")
 
-    raw_id = _field(meta, "id")
-    if not raw_id:
-        raise InvalidRecord("missing id")
-    try:
-        arxiv_id, _ = split_arxiv_id(raw_id)
-    except ValueError as exc:
-        raise InvalidRecord(f"bad arXiv id {raw_id!r}") from exc
+    arxiv_id, _ = record_arxiv_id(_field(meta, "id"))
     title = _field(meta, "title")
     if not title:
         raise InvalidRecord("missing title")

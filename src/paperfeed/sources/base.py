@@ -5,7 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from paperfeed.errors import InvalidRecord
+from paperfeed.identity import split_arxiv_id
 from paperfeed.models import PaperRecord, Rejected
+
+
+def record_arxiv_id(raw: str | None) -> tuple[str, int | None]:
+    """The arXiv id and version in an id field arXiv itself wrote (a bare id, an abs URL, an OAI identifier),
+    or InvalidRecord saying what is wrong. Files and Hugging Face items are held to a bare id instead."""
+    if not raw:
+        raise InvalidRecord("missing id")
+    try:
+        return split_arxiv_id(raw)
+    except ValueError as exc:
+        raise InvalidRecord(f"bad arXiv id {raw!r}") from exc
 
 
 @dataclass(frozen=True, slots=True)

@@ -305,6 +305,19 @@ def test_api_paper_by_arxiv_id_with_or_without_version(site):
     assert page.status_code == 200 and "A &lt;i&gt;paper&lt;/i&gt;" in page.text
 
 
+def test_a_featured_papers_page_says_when_and_by_whom_it_was_featured(site):
+    engine, client = site
+    paper_id = store_paper(engine, 1)
+    with engine.begin() as conn:
+        upsert_listings(conn, [Listing(paper_id, DAY, "hf-daily", submitted_by="akhaliq <b>")])
+    page = lxml.html.fromstring(client.get("/papers/2405.00001").text)
+    featured = page.xpath("//dt[.='Featured']/following-sibling::dd[1]")
+    assert featured and featured[0].text_content() == f"daily papers of {DAY.isoformat()}, submitted by akhaliq <b>"
+    assert featured[0].xpath(".//a/@href") == [f"/papers/daily?date={DAY.isoformat()}"]
+    store_paper(engine, 2)
+    assert "Featured" not in client.get("/papers/2405.00002").text  # never listed: no row
+
+
 @pytest.mark.parametrize("path", ["/papers/2999.99999", "/papers/2999.99999.json", "/api/papers/2999.99999",
                                   "/authors/Nobody%20At%20All", "/categories/xx.YY", "/no/such/page"])
 def test_unknown_things_are_404_as_a_page_or_json(site, path):

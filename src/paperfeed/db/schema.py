@@ -184,3 +184,55 @@ digest_papers = sa.Table(
     sa.Column("reason", sa.Text, nullable=False),  # "matches your query 'x'; new in cs.CL"
     sa.Index("ix_digest_papers_digest_id", "digest_id"),
 )
+
+# A reader's library (db/library.py): named collections, the papers saved (with a private note), and
+# which collections each saved paper is in (several, like tags). Everything here is private to its
+# reader. A membership names its reader twice over, through its collection and through its saved
+# paper, so the database itself keeps both the same reader's and drops it when the paper is unsaved.
+collections = sa.Table(
+    "collections",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.UniqueConstraint("user_id", "name", name="uq_collections_user_name"),
+    sa.UniqueConstraint("id", "user_id", name="uq_collections_id_user"),  # the memberships' foreign key
+)
+
+saved_papers = sa.Table(
+    "saved_papers",
+    metadata,
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("paper_id", sa.Integer, sa.ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("saved_at", UTCDateTime(), nullable=False),
+    sa.Column("note", sa.Text),  # at most paperfeed.library.MAX_NOTE characters
+    sa.Index("ix_saved_papers_user_saved_at", "user_id", "saved_at"),
+    sa.Index("ix_saved_papers_paper_id", "paper_id"),
+)
+
+collection_papers = sa.Table(
+    "collection_papers",
+    metadata,
+    sa.Column("collection_id", sa.Integer, primary_key=True),
+    sa.Column("paper_id", sa.Integer, primary_key=True),
+    sa.Column("user_id", sa.Integer, nullable=False),
+    sa.Column("added_at", UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(["collection_id", "user_id"], ["collections.id", "collections.user_id"],
+                            ondelete="CASCADE", name="fk_collection_papers_collection"),
+    sa.ForeignKeyConstraint(["user_id", "paper_id"], ["saved_papers.user_id", "saved_papers.paper_id"],
+                            ondelete="CASCADE", name="fk_collection_papers_saved"),
+    sa.Index("ix_collection_papers_user_paper", "user_id", "paper_id"),
+)
+
+# Private ratings (db/ratings.py): +1 "more like this", -1 "less like this"; one per reader and paper.
+ratings = sa.Table(
+    "ratings",
+    metadata,
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("paper_id", sa.Integer, sa.ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("value", sa.SmallInteger, nullable=False),
+    sa.Column("rated_at", UTCDateTime(), nullable=False),
+    sa.CheckConstraint("value IN (-1, 1)", name="ck_ratings_value"),
+    sa.Index("ix_ratings_paper_id", "paper_id"),
+)

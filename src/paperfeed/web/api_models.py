@@ -10,9 +10,11 @@ without a place here fails to build, rather than going undocumented.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from paperfeed.library import MAX_COLLECTION_NAME, MAX_NOTE
 
 
 class ApiModel(BaseModel):
@@ -180,3 +182,111 @@ PAGE_ERRORS: dict[int | str, dict[str, Any]] = {
              "description": "An HTML error page; asked for JSON (.json, Accept), the JSON error."}
     for status in ("4XX", "5XX")
 }
+
+
+# --- the library and ratings (private: each reader sees their own alone) ------------------------------------
+
+RatingName = Literal["more", "less"]
+Reason = Literal["saved", "upvoted", "more", "less"]
+_NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL: refused as bad input on both databases alike
+PaperRef = Annotated[str, StringConstraints(min_length=1, max_length=300, pattern=_NO_NUL)]
+CollectionId = Annotated[int, Field(ge=1, le=2**31 - 1)]  # a 32-bit column: larger is a 422, not a database error
+NoteText = Annotated[str, StringConstraints(max_length=MAX_NOTE, pattern=_NO_NUL)]
+CollectionName = Annotated[str, StringConstraints(min_length=1, max_length=MAX_COLLECTION_NAME, pattern=_NO_NUL)]
+
+
+class CollectionRef(ApiModel):
+    id: int
+    name: str
+
+
+class Collection(CollectionRef):
+    papers: int = Field(description="How many saved papers are in it.")
+    createdAt: datetime
+
+
+class LibraryState(ApiModel):
+    """One paper as the reader's library holds it: what saving, rating and editing a saved paper answer."""
+
+    paper: str = Field(description="The paper's key.")
+    saved: bool
+    savedAt: datetime | None
+    note: str | None = Field(description="The reader's private note.")
+    collections: list[CollectionRef] = Field(description="The reader's collections it is in.")
+    rating: RatingName | None = Field(description='The private rating: "more" or "less" like this.')
+
+
+class LibraryItem(ApiModel):
+    """A saved paper, in GET /api/library."""
+
+    paper: Paper
+    savedAt: datetime
+    note: str | None
+    collections: list[CollectionRef]
+    rating: RatingName | None
+
+
+class SaveIn(ApiModel):
+    paper: PaperRef = Field(description="arXiv id (with or without version), DOI, or paperfeed key.")
+    collections: list[CollectionId] = Field(default_factory=list, max_length=100,
+                                            description="Ids of your collections to put it in (it stays in others).")
+    note: NoteText | None = Field(None, description="A private note; replaces the one stored.")
+
+
+class NoteIn(ApiModel):
+    note: NoteText | None = Field(description="The new note; empty or null clears it.")
+
+
+class CollectionsIn(ApiModel):
+    collections: list[CollectionId] = Field(max_length=100, description="Exactly the collections it is to be in.")
+
+
+class CollectionIn(ApiModel):
+    name: CollectionName
+
+
+class RatingIn(ApiModel):
+    rating: RatingName
+
+
+class CollectionDeleted(ApiModel):
+    deleted: int = Field(description="The id of the deleted collection (its papers stay saved).")
+
+
+class RatingsCleared(ApiModel):
+    cleared: int = Field(description="How many ratings were forgotten.")
+
+
+class Evidence(ApiModel):
+    kind: Reason
+    at: datetime
+
+
+class LearnedPaper(ApiModel):
+    paper: str = Field(description="The paper's key.")
+    title: str
+    url: str
+    reasons: list[Evidence] = Field(description="Why it counts, newest first.")
+
+
+class LearnedFrom(ApiModel):
+    """What the reader's model learns from: positives (saved, upvoted, "more like this") and negatives
+    ("less like this"), newest first."""
+
+    positives: list[LearnedPaper]
+    negatives: list[LearnedPaper]
+
+
+class ImportProblem(ApiModel):
+    line: int | None = Field(description="The line of the file where the entry starts, where known.")
+    message: str
+
+
+class ImportReport(ApiModel):
+    collection: CollectionRef | None = Field(description="The collection the papers went into, if any.")
+    saved: int = Field(description="Papers newly saved.")
+    alreadySaved: int
+    fetched: int = Field(description="Papers not in the store before, fetched from arXiv.")
+    notFound: list[str] = Field(description="Ids and titles found neither in the store nor on arXiv.")
+    problems: list[ImportProblem] = Field(description="Entries that could not be read; the rest were kept.")
+    unfetched: str | None = Field(description="Why some papers were not fetched from arXiv (unreachable, too many).")

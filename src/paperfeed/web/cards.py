@@ -17,6 +17,8 @@ from urllib.parse import quote
 
 import sqlalchemy as sa
 
+from paperfeed.db.library import saved_among
+from paperfeed.db.ratings import ratings_of
 from paperfeed.db.users import User
 from paperfeed.db.votes import upvote_counts, voted_by
 from paperfeed.models import Paper
@@ -31,6 +33,8 @@ class Card:
     submitted_by: str | None = None  # who put it on the daily feed, when it came from a listing
     submitted_at: datetime | None = None
     score: float | None = None  # trending score or search relevance, where the list has one
+    saved: bool = False  # in the visitor's own library (private: only ever shown to them)
+    rating: int = 0  # the visitor's private rating: +1 "more like this", -1 "less like this", 0 none
 
 
 def paper_path(key: str) -> str:
@@ -113,18 +117,22 @@ def card_json(card: Card) -> dict[str, Any]:
 
 def load_cards(conn: sa.Connection, papers: Sequence[Paper], user: User | None, *,
                listed: dict[int, Any] | None = None, scores: dict[int, float] | None = None) -> list[Card]:
-    """Cards for `papers` in their order, with upvote counts and the visitor's votes read in two queries.
+    """Cards for `papers` in their order, with upvote counts and the visitor's votes, saves and ratings read
+    in four queries (two for a signed-out visitor).
 
     `listed` maps paper id -> its listing row (submitted_by, submitted_at) where the list has one.
     """
     ids = [p.id for p in papers]
     counts = upvote_counts(conn, ids)
-    mine = voted_by(conn, user.id if user else None, ids)
+    user_id = user.id if user else None
+    mine = voted_by(conn, user_id, ids)
+    saved = saved_among(conn, user_id, ids)
+    rated = ratings_of(conn, user_id, ids)
     listed = listed or {}
     scores = scores or {}
     return [
         Card(paper, counts.get(paper.id, 0), paper.id in mine,
              getattr(listed.get(paper.id), "submitted_by", None), getattr(listed.get(paper.id), "submitted_at", None),
-             scores.get(paper.id))
+             scores.get(paper.id), saved=paper.id in saved, rating=rated.get(paper.id, 0))
         for paper in papers
     ]

@@ -35,5 +35,7 @@ Categories = Annotated[list[Name], Query(
     alias="category", max_length=20, description="arXiv category or archive (cs.CL, cs); repeat for any of several.")]
 Authors = Annotated[list[Name], Query(
     alias="author", max_length=20, description="Exact author name, any case; repeat for any of several.")]
+PaperId = Annotated[str, Path(max_length=300, description="arXiv id (2410.17243, with or without version), "
+                                                          "DOI, or paperfeed key.")]
 CategoryName = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9.\-]+$", description="e.g. cs.CL")]
 SearchSort = Annotated[Literal["relevance", "date"], Query(description="relevance, or date (newest first).")]

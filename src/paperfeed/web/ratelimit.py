@@ -1,5 +1,5 @@
-"""Rate limits on sign-in, sign-up, votes, submissions, API tokens and the requests made with them,
-per client address and per account.
+"""Rate limits on sign-in, sign-up, votes, ratings, library changes and imports, submissions, API tokens
+and the requests made with them, per client address and per account.
 
 Moving windows from the `limits` library, counted in this process's memory: right for one
 server process. Several workers or hosts would each count on their own; give them a shared
@@ -24,6 +24,11 @@ DEFAULT_RULES: Mapping[str, Mapping[str, str]] = {
     "sign-in": {"ip": "20/minute", "account": "10 per 15 minutes"},
     "sign-up": {"ip": "10/hour"},
     "vote": {"ip": "120/minute", "account": "60/minute"},
+    # A reader's private library, counted like votes: ratings, and saves with every change to them.
+    "rate": {"ip": "120/minute", "account": "60/minute"},
+    "library": {"ip": "120/minute", "account": "60/minute"},
+    # An import may fetch each paper missing from the store from arXiv: a few an hour.
+    "import": {"ip": "30/hour", "account": "10/hour"},
     "submit": {"ip": "30/hour", "account": "10/hour"},
     "create-token": {"ip": "30/hour", "account": "10/hour"},
     # Every request made with an API token, counted per account (however many tokens it has), on top
@@ -31,7 +36,8 @@ DEFAULT_RULES: Mapping[str, Mapping[str, str]] = {
     "api-request": {"account": "600/minute"},
 }
 _WHAT = {"sign-in": "sign-in attempts", "sign-up": "sign-ups", "vote": "votes", "submit": "submissions",
-         "create-token": "new API tokens", "api-request": "API requests"}
+         "create-token": "new API tokens", "api-request": "API requests", "rate": "ratings",
+         "library": "changes to your library", "import": "imports"}
 
 
 class RateLimited(HTTPException):

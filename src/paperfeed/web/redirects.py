@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from starlette.requests import Request
+
 
 def safe_next(target: str | None, default: str = "/") -> str:
     """`target` if it is a local path ('/papers/2104.12255?x=1'), else `default`.
@@ -19,3 +21,12 @@ def safe_next(target: str | None, default: str = "/") -> str:
     if parts.scheme or parts.netloc:
         return default
     return target
+
+
+def back_to(request: Request, next_path: str | None, fallback: str) -> str:
+    """The page a form was on: its `next` field, else the Referer when it is this site, else `fallback`."""
+    if not next_path:
+        referer = urlsplit(request.headers.get("referer", ""))
+        if referer.netloc and referer.netloc == request.url.netloc:
+            next_path = referer.path + (f"?{referer.query}" if referer.query else "")
+    return safe_next(next_path, fallback)

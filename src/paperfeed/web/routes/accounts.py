@@ -35,6 +35,7 @@ REASONS = {
     "vote": "Sign in to upvote papers.",
     "submit": "Sign in to submit a paper to the daily feed.",
     "tokens": "Sign in to manage your API tokens.",
+    "library": "Sign in to save papers to your library and rate them.",
 }
 TOKENS_PATH = "/account/tokens"
 NOT_WITH_A_TOKEN = "API tokens are created by a signed-in reader on /account/tokens, not with another API token."

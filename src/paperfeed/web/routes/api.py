@@ -13,9 +13,8 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Literal
-from urllib.parse import urlencode
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from starlette.exceptions import HTTPException
 
 from paperfeed.search import Filters
@@ -23,7 +22,21 @@ from paperfeed.web import lists
 from paperfeed.web.api_models import API_ERRORS, PaperDetail, PaperItem
 from paperfeed.web.cards import card_json, load_cards, paper_detail_model
 from paperfeed.web.deps import ConnDep, SearchDep, SettingsDep, UserDep
-from paperfeed.web.params import ApiPage, Authors, Categories, Day, Limit, Month, Since, Text, Until, Week, Window
+from paperfeed.web.links import paged_json
+from paperfeed.web.params import (
+    ApiPage,
+    Authors,
+    Categories,
+    Day,
+    Limit,
+    Month,
+    PaperId,
+    Since,
+    Text,
+    Until,
+    Week,
+    Window,
+)
 from paperfeed.web.params import SearchSort as Sort
 from paperfeed.web.render import JsonResponse
 from paperfeed.web.searcher import NO_INDEX
@@ -34,8 +47,6 @@ DailySort = Annotated[Literal["publishedAt", "trending"], Query(
 Submitter = Annotated[str | None, Query(max_length=255, description=(
     "Only the papers this user put on the daily feed (the exact name shown as submittedBy.name); "
     "without date, week or month, all of their papers."))]
-PaperId = Annotated[str, Path(max_length=300, description="arXiv id (2410.17243, with or without version), "
-                                                          "DOI, or paperfeed key.")]
 
 
 _PAGE_HEADERS = {
@@ -43,16 +54,6 @@ _PAGE_HEADERS = {
     "X-Total-Count": {"description": "How many there are in all (daily_papers).", "schema": {"type": "integer"}},
 }
 LIST_DOCS = {"response_model": list[PaperItem], "responses": {200: {"headers": _PAGE_HEADERS}}}
-
-
-def _paged(request: Request, items: list, *, more: bool, p: int, total: int | None = None) -> JsonResponse:
-    headers = {}
-    if more:
-        query = [(k, v) for k, v in request.query_params.multi_items() if k != "p"] + [("p", str(p + 1))]
-        headers["Link"] = f'<{request.url.path}?{urlencode(query)}>; rel="next"'
-    if total is not None:
-        headers["X-Total-Count"] = str(total)
-    return JsonResponse(items, headers=headers)
 
 
 @router.get("/daily_papers", **LIST_DOCS, summary="Papers featured on a day, week or month (Hugging Face shape)")
@@ -66,14 +67,14 @@ def daily_papers(request: Request, conn: ConnDep, settings: SettingsDep, user: U
         start, end = period.start, period.end
     cards, total = lists.featured(conn, user, start, end, offset=p * limit, limit=limit, submitter=submitter,
                                   sort="upvotes" if sort == "trending" else "date")
-    return _paged(request, [card_json(card) for card in cards], more=total > (p + 1) * limit, p=p, total=total)
+    return paged_json(request, [card_json(card) for card in cards], more=total > (p + 1) * limit, p=p, total=total)
 
 
 @router.get("/trending", **LIST_DOCS, summary="Papers ranked by time-decayed upvotes")
 def trending(request: Request, conn: ConnDep, user: UserDep, window: Window = "week", p: ApiPage = 0,
              limit: Limit = 50):
     result, _ = lists.trending(conn, user, window, offset=p * limit, limit=limit)
-    return _paged(request, [card_json(card) for card in result.cards], more=result.more, p=p)
+    return paged_json(request, [card_json(card) for card in result.cards], more=result.more, p=p)
 
 
 @router.get("/papers/search", **LIST_DOCS, summary="Search papers (hybrid keyword + semantic)")
@@ -87,7 +88,7 @@ def search_papers(request: Request, conn: ConnDep, search: SearchDep, user: User
                             sort=sort)
     cards = load_cards(conn, [hit.paper for hit in results.hits], user,
                        scores={hit.paper.id: hit.score for hit in results.hits})
-    response = _paged(request, [card_json(card) for card in cards], more=results.more, p=p)
+    response = paged_json(request, [card_json(card) for card in cards], more=results.more, p=p)
     if results.notes:
         response.headers["X-Search-Notes"] = " | ".join(results.notes).encode("ascii", "replace").decode()
     return response

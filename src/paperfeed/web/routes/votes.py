@@ -8,7 +8,7 @@ to the page it came from. Signed out: 401 for JSON, otherwise a redirect to the 
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Form, Request
@@ -22,7 +22,7 @@ from paperfeed.web.accounts_setup import client_address
 from paperfeed.web.api_models import API_ERRORS, Vote
 from paperfeed.web.cards import paper_path
 from paperfeed.web.deps import EngineDep, UserDep
-from paperfeed.web.redirects import safe_next
+from paperfeed.web.redirects import back_to
 from paperfeed.web.render import JsonResponse, wants_json
 
 router = APIRouter()
@@ -42,18 +42,9 @@ def set_vote(engine: sa.Engine, user: User, key: str, voted: bool) -> Vote:
     return Vote(paper=paper.key, upvotes=upvotes, voted=voted)
 
 
-def back_to(request: Request, next_path: str | None, key: str) -> str:
-    """The page the form was on: its `next` field, else the Referer when it is this site, else the paper."""
-    if not next_path:
-        referer = urlsplit(request.headers.get("referer", ""))
-        if referer.netloc and referer.netloc == request.url.netloc:
-            next_path = referer.path + (f"?{referer.query}" if referer.query else "")
-    return safe_next(next_path, paper_path(key))
-
-
 def _vote_form(request: Request, engine: sa.Engine, user: User | None, key: str, next_path: str | None,
                voted: bool) -> Response:
-    back = back_to(request, next_path, key)
+    back = back_to(request, next_path, paper_path(key))
     if user is None:
         if wants_json(request):
             raise HTTPException(401, SIGN_IN_TO_VOTE)

@@ -1,5 +1,5 @@
 // paperfeed's little JavaScript: every page works without it. It renders math with KaTeX (when
-// installed), votes without a reload, and updates search results as you type.
+// installed), votes, saves and rates without a reload, and updates search results as you type.
 (function () {
   "use strict";
 
@@ -46,6 +46,76 @@
       if (button) button.disabled = false;
     });
   });
+
+  // The library's buttons (Save, more / less like this, a saved paper's note, move, copy, remove): post the
+  // form with fetch and apply the paper's new state (api_models.LibraryState) to every copy of it on the page.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("form[data-library]")) return;
+    event.preventDefault();
+    var submitter = event.submitter;
+    var body = new FormData(form);
+    if (submitter && submitter.name) body.append(submitter.name, submitter.value);
+    var buttons = form.querySelectorAll("button");
+    buttons.forEach(function (button) { button.disabled = true; });
+    fetch(form.action, {
+      method: "POST", body: body, credentials: "same-origin",
+      headers: { "Accept": "application/json", "X-CSRF-Token": csrfToken(form) },
+    }).then(function (response) {
+      if (!response.ok) throw new Error(String(response.status));
+      return response.json();
+    }).then(function (state) {
+      showLibraryState(state);
+    }).catch(function () {
+      if (submitter && submitter.name) { // the plain post carries the button pressed too
+        var field = document.createElement("input");
+        field.type = "hidden"; field.name = submitter.name; field.value = submitter.value;
+        form.appendChild(field);
+      }
+      form.submit(); // signed out, expired session, refused input...: let the server answer with a page
+    }).finally(function () {
+      buttons.forEach(function (button) { button.disabled = false; });
+    });
+  });
+
+  function showLibraryState(state) {
+    document.querySelectorAll("[data-key]").forEach(function (el) {
+      if (el.dataset.key !== state.paper) return;
+      if (el.matches(".library-item")) {
+        var list = el.closest("[data-collection]");
+        var inView = !list || state.collections.some(function (c) { return String(c.id) === list.dataset.collection; });
+        if (!state.saved || !inView) { el.remove(); return; }
+        var tags = el.querySelector(".item-collections");
+        if (tags) {
+          tags.textContent = "";
+          state.collections.forEach(function (c) {
+            var tag = document.createElement("span");
+            tag.className = "collection-tag"; tag.textContent = c.name; // text, never markup
+            tags.appendChild(tag);
+          });
+        }
+        var label = el.querySelector(".item-collections-label");
+        if (label) label.textContent = state.collections.length ? " · in" : "";
+        var note = el.querySelector(".note-form textarea");
+        if (note && document.activeElement !== note) note.value = state.note || "";
+      }
+      var save = el.querySelector("form.save-toggle");
+      if (save && el.matches(".library-actions")) {
+        save.classList.toggle("saved", state.saved);
+        save.action = state.saved ? save.dataset.unsave : save.dataset.save;
+        save.querySelector("button").setAttribute("aria-pressed", state.saved ? "true" : "false");
+        save.querySelector(".save-label").textContent = state.saved ? "Saved" : "Save";
+      }
+      var rating = el.matches(".library-actions") && el.querySelector("form.rating");
+      if (rating) {
+        rating.querySelectorAll("button[data-rating]").forEach(function (button) {
+          var pressed = state.rating === button.dataset.rating;
+          button.setAttribute("aria-pressed", pressed ? "true" : "false");
+          button.value = pressed ? "none" : button.dataset.rating;
+        });
+      }
+    });
+  }
 
   // Live search: fetch the results page for the form's current values and swap the results in.
   function liveSearch() {

@@ -122,7 +122,7 @@ def test_move_copy_take_out_and_note_by_form_and_json(site):
     reading, done = make_collection(visitor, "Reading"), make_collection(visitor, "Done")
     visitor.api("POST", f"/papers/{PAPER}/save", data={"collection": str(reading)})
 
-    copied = visitor.api("POST", f"/library/papers/{PAPER}/move", data={"to": str(done), "action": "copy"})
+    copied = visitor.api("POST", f"/library/papers/{PAPER}/move", data={"to": str(done), "mode": "copy"})
     moved = visitor.post_form(f"/library/papers/{PAPER}/move", {"to": str(reading), "from": str(done),
                                                                 "next": f"/library?collection={done}"})
     out = visitor.api("POST", f"/library/papers/{PAPER}/uncollect", data={"collection": str(reading)})

@@ -138,9 +138,10 @@ def note(request: Request, key: str, engine: EngineDep, user: UserDep, note: Not
              summary="Move (out of `from`, else out of every other) or copy a saved paper to a collection")
 def move(request: Request, key: str, engine: EngineDep, user: UserDep,
          to: CollectionChoice, from_: FromField = None,
-         action: Annotated[Literal["move", "copy"], Form()] = "move", next_: NextField = None):
+         mode: Annotated[Literal["move", "copy"], Form(description="copy keeps it where it is too.")] = "move",
+         next_: NextField = None):
     def change(conn: sa.Connection, user_id: int, paper_id: int) -> None:
-        if action == "copy":
+        if mode == "copy":
             add_to_collection(conn, user_id, paper_id, to)
         else:
             move_paper(conn, user_id, paper_id, to, from_)

@@ -58,7 +58,7 @@
     if (submitter && submitter.name) body.append(submitter.name, submitter.value);
     var buttons = form.querySelectorAll("button");
     buttons.forEach(function (button) { button.disabled = true; });
-    fetch(form.action, {
+    fetch(form.getAttribute("action"), { // the attribute: a field named "action" would shadow the property
       method: "POST", body: body, credentials: "same-origin",
       headers: { "Accept": "application/json", "X-CSRF-Token": csrfToken(form) },
     }).then(function (response) {
@@ -102,7 +102,7 @@
       var save = el.querySelector("form.save-toggle");
       if (save && el.matches(".library-actions")) {
         save.classList.toggle("saved", state.saved);
-        save.action = state.saved ? save.dataset.unsave : save.dataset.save;
+        save.setAttribute("action", state.saved ? save.dataset.unsave : save.dataset.save);
         save.querySelector("button").setAttribute("aria-pressed", state.saved ? "true" : "false");
         save.querySelector(".save-label").textContent = state.saved ? "Saved" : "Save";
       }

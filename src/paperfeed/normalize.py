@@ -109,8 +109,12 @@ def _text_latex_to_unicode(text: str) -> str:
         text = text.replace("---", "\u2014").replace("--", "\u2013")
     if "~" in text:
         text = _TIE.sub(" ", text)
-    if "{" in text:
-        text = _BRACED_WORD.sub(r"\1", text)  # {BERT} -> BERT: protective braces
+    for _ in range(3):  # {BERT} -> BERT: protective braces, doubled by biblatex exporters ({{BERT}})
+        if "{" not in text:
+            break
+        text, count = _BRACED_WORD.subn(r"\1", text)
+        if not count:
+            break
     if "\\" in text:
         text = _ESCAPE.sub(lambda m: _ESCAPES[m.group(0)], text)
     return text
@@ -140,6 +144,12 @@ def _split_math(text: str) -> list[str]:
     if "\\(" in text or "\\[" in text:
         return _ANY_MATH.split(text)
     return _DOLLAR_MATH.split(text) if "$" in text else [text]
+
+
+def split_math(text: str) -> list[str]:
+    """[text, math, text, ...] as clean_text tells them apart (math at odd indexes), each piece as written:
+    for a writer that escapes the text around math and must leave the math alone (citations/bibtex_text.py)."""
+    return [part.replace(_ESCAPED_DOLLAR, "\\$") for part in _split_math(text)]
 
 
 def _join(texts: list[str], maths: list[str]) -> str:

@@ -22,6 +22,13 @@ import bibtexparser
 import orjson
 from bibtexparser.model import Entry, ParsingFailedBlock
 
+from paperfeed.citations.bibtex_fields import (
+    entry_fields,
+    eprint_arxiv_id,
+    failed_block_reason,
+    month_number,
+    split_authors,
+)
 from paperfeed.errors import InvalidInput, InvalidRecord, SourceError
 from paperfeed.identity import is_arxiv_id, normalize_doi, split_arxiv_id
 from paperfeed.models import PaperRecord, Rejected
@@ -31,10 +38,7 @@ Item = PaperRecord | Rejected
 
 # Keys only a Kaggle arXiv snapshot record has; two of them are enough to tell.
 _KAGGLE_KEYS = {"submitter", "versions", "update_date", "authors_parsed"}
-_MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-_MONTHS = {name: number for number, name in enumerate(_MONTH_NAMES, 1)}
 _AUTHOR_LIST = re.compile(r",\s+(?:and\s+)?|\s+and\s+")  # "A, B, and C" / "A and B"
-_BIBTEX_AND = re.compile(r"\s+and\s+")
 _CHUNK = 1 << 20  # bytes read at a time
 # The file cannot be read any further (truncated or corrupt gzip, bad UTF-8).
 _UNREADABLE = (OSError, EOFError, zlib.error, UnicodeDecodeError, csv.Error)
@@ -118,9 +122,7 @@ def _read_bibtex(path: Path, skip: int) -> Iterator[tuple[int, Item]]:
     for position, block in enumerate(blocks[skip:], skip):
         ref = f"line {(block.start_line or 0) + 1}"
         if isinstance(block, ParsingFailedBlock):
-            error = block.error
-            reason = getattr(error, "abort_reason", None) or str(error) or type(error).__name__
-            yield position, Rejected(ref, f"unparsable BibTeX: {reason.strip()}")
+            yield position, Rejected(ref, f"unparsable BibTeX: {failed_block_reason(block)}")
         else:
             yield position, _convert(_bibtex_record, block, f"{ref} ({block.key})")
 
@@ -210,19 +212,16 @@ def _kaggle_record(row: Any, ref: str) -> PaperRecord:
 
 
 def _bibtex_record(entry: Entry, ref: str) -> PaperRecord:
-    fields = {field.key.lower(): str(field.value).strip() for field in entry.fields}
+    fields = entry_fields(entry)
     title = fields.get("title")
     if not title:
         raise InvalidRecord("missing title")
-    arxiv_id = version = None
-    eprint, prefix = fields.get("eprint"), fields.get("archiveprefix") or fields.get("eprinttype")
-    if eprint and (prefix.lower() == "arxiv" if prefix else is_arxiv_id(eprint)):
-        arxiv_id, version = split_arxiv_id(eprint)
+    arxiv_id, version = eprint_arxiv_id(fields) or (None, None)
     return PaperRecord(
         source="bibtex",
         title=title,
         abstract=fields.get("abstract", ""),
-        authors=tuple(name for name in _BIBTEX_AND.split(fields.get("author", "")) if name),
+        authors=tuple(split_authors(fields.get("author", ""))),
         categories=tuple(filter(None, [fields.get("primaryclass") or fields.get("eprintclass")])),
         arxiv_id=arxiv_id,
         version=version,
@@ -248,7 +247,7 @@ def _kaggle_day(created: str) -> date:
     """'Mon, 2 Apr 2007 19:18:42 GMT' -> date(2007, 4, 2)."""
     try:
         _, day, month, year, *_ = created.split()
-        return date(int(year), _MONTHS[month.lower()], int(day))
+        return date(int(year), month_number(month), int(day))
     except (AttributeError, KeyError, ValueError):
         raise InvalidRecord(f"bad date in versions: {created!r}") from None
 
@@ -258,8 +257,7 @@ def _bibtex_day(year: str | None, month: str | None) -> date | None:
     if not year:
         return None
     try:
-        number = int(month) if month and month.isdigit() else _MONTHS[(month or "jan")[:3].lower()]
-        return date(int(year), number, 1)
+        return date(int(year), month_number(month) if month else 1, 1)
     except (KeyError, ValueError):
         raise InvalidRecord(f"bad date: year {year!r}, month {month!r}") from None
 

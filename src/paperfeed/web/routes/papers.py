@@ -1,5 +1,6 @@
-"""A paper's own page: everything known about it, its upvotes, and similar papers; and the paper as
-Markdown at /papers/{id}.md (huggingface_hub's `read_paper`)."""
+"""A paper's own page: everything known about it, its upvotes, and similar papers, with the Highwire
+citation_* meta tags reference managers read; the paper as Markdown at /papers/{id}.md (huggingface_hub's
+`read_paper`) and as BibTeX at /papers/{id}.bib."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ import logging
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from paperfeed.citations import export_citations
 from paperfeed.errors import PaperfeedError
 from paperfeed.web import lists
 from paperfeed.web.cards import card_json, load_cards, paper_path
+from paperfeed.web.citation_meta import citation_meta
 from paperfeed.web.deps import ConnDep, SearchDep, SettingsDep, UserDep
 from paperfeed.web.paper_markdown import paper_markdown
 from paperfeed.web.render import respond
@@ -20,6 +23,7 @@ log = logging.getLogger(__name__)
 router = APIRouter()
 SIMILAR = 6
 MARKDOWN = "text/markdown; charset=utf-8"
+BIBTEX = "application/x-bibtex; charset=utf-8"
 
 
 # Before the page's route, which would otherwise take "2410.17243.md" for a key.
@@ -31,8 +35,16 @@ def paper_markdown_page(key: str, conn: ConnDep, settings: SettingsDep, user: Us
     return Response(paper_markdown(card, page_url), media_type=MARKDOWN)
 
 
+@router.get("/papers/{key:path}.bib", summary="A paper's BibTeX entry (what a reference manager imports)",
+            response_class=Response,
+            responses={200: {"content": {"application/x-bibtex": {"schema": {"type": "string"}}}}})
+def paper_bibtex(key: str, conn: ConnDep, user: UserDep):
+    card = lists.paper_card(conn, user, key)
+    return Response(export_citations([card.paper], "bibtex"), media_type=BIBTEX)
+
+
 @router.get("/papers/{key:path}", summary="A paper's page (or its JSON)")
-def paper_page(request: Request, key: str, conn: ConnDep, search: SearchDep, user: UserDep):
+def paper_page(request: Request, key: str, conn: ConnDep, search: SearchDep, settings: SettingsDep, user: UserDep):
     card = lists.paper_card(conn, user, key)
     similar = []
     if search is not None:
@@ -43,5 +55,7 @@ def paper_page(request: Request, key: str, conn: ConnDep, search: SearchDep, use
             hits = []
         similar = load_cards(conn, [hit.paper for hit in hits], user)
     body = {**card_json(card), "similar": [card_json(c) for c in similar]}
-    return respond(request, "paper.html", {"card": card, "similar": similar, "search_ready": search is not None},
-                   body)
+    page_url = settings.base_url.rstrip("/") + paper_path(card.paper.key)
+    context = {"card": card, "similar": similar, "search_ready": search is not None,
+               "citation_meta": citation_meta(card.paper, page_url)}
+    return respond(request, "paper.html", context, body)

@@ -9,8 +9,10 @@ import hashlib
 import logging
 from pathlib import Path
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from paperfeed import __version__
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +34,7 @@ class Settings(BaseSettings):
         description="arXiv categories this instance follows (daily harvest, 'new on arXiv').",
     )
     user_agent: str = Field(
-        "paperfeed/0.1 (self-hosted paper discovery; https://github.com/paperfeed/paperfeed)",
+        f"paperfeed/{__version__} (self-hosted paper discovery; https://github.com/paperfeed/paperfeed)",
         description="User-Agent sent to every remote source.",
     )
     http_timeout_s: float = Field(30.0, description="Per-request timeout in seconds.")
@@ -81,6 +83,14 @@ class Settings(BaseSettings):
         "memory://", description="Where rate-limit counters live: memory:// (one process) or a shared "
         "redis://host:6379 / memcached://host:11211 when several workers or machines serve the site.",
     )
+    log_format: str = Field(
+        "text", pattern="^(text|json)$", description="text (lines for people) or json (one object per line, "
+        "for log collectors), for the CLI and the server alike.",
+    )
+    metrics_token: SecretStr | None = Field(
+        None, description="Lets a scraper send `Authorization: Bearer <token>` to /metrics from any address; "
+        "unset: /metrics answers loopback only.",
+    )
 
     # Mail (digests and confirmation mails); see README "Digests".
     smtp_host: str | None = Field(None, description="SMTP server; unset: no mail is sent (the CLI prints links).")
@@ -105,6 +115,12 @@ class Settings(BaseSettings):
     digest_send_retries: int = Field(3, ge=0, le=10, description="Retries of one message on 4xx/connection errors.")
     digest_retry_delay_s: float = Field(2.0, ge=0, description="First retry pause; doubles on each retry.")
     digest_confirm_hours: int = Field(48, ge=1, description="How long a confirmation link stays valid.")
+
+    @field_validator("metrics_token", mode="before")
+    @classmethod
+    def _empty_token_is_none(cls, value: object) -> object:
+        """PAPERFEED_METRICS_TOKEN= (a Compose file passing an unset variable on) means no token."""
+        return value or None
 
     @model_validator(mode="after")
     def _check_secret_key(self) -> Settings:

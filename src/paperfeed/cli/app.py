@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.logging import RichHandler
 
+from paperfeed import __version__
 from paperfeed.cli.render import render_stats
 from paperfeed.config import Settings, describe_invalid_settings
 from paperfeed.db import migrate
@@ -22,6 +23,7 @@ from paperfeed.db.engine import make_engine
 from paperfeed.db.stats import store_stats
 from paperfeed.errors import PaperfeedError
 from paperfeed.http import HttpClient
+from paperfeed.logs import configure_logging, hold_records
 
 app = typer.Typer(
     help="paperfeed: a self-hosted research-paper discovery engine.", no_args_is_help=True,
@@ -67,18 +69,36 @@ class _NoInterruptTracebacks(logging.Filter):
         return not (record.exc_info and isinstance(record.exc_info[1], KeyboardInterrupt))
 
 
+def _settings_and_logging(verbose: bool) -> Settings:
+    """Settings, and the CLI's logs in their format: a terminal's lines (rich) or JSON, WARNING and up
+    unless --verbose. What reading the settings logged is written in that format too."""
+    level = logging.INFO if verbose else logging.WARNING
+    held = hold_records(level)
+    log_format = "text"  # if the settings are refused, their error is shown in text
+    try:
+        settings = Settings()
+        log_format = settings.log_format
+    finally:
+        handler = configure_logging(log_format, level=level, held=held,
+                                    text_handler=RichHandler(console=err, show_path=False, show_time=False))
+        handler.addFilter(_NoInterruptTracebacks())
+    return settings
+
+
+def _show_version(wanted: bool) -> None:
+    if wanted:
+        out.print(f"paperfeed {__version__}", highlight=False)
+        raise typer.Exit()
+
+
 @app.callback()
 def _main(
     ctx: typer.Context,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every step.")] = False,
+    _version: Annotated[bool, typer.Option("--version", callback=_show_version, is_eager=True,
+                                           help="Print the version and exit.")] = False,
 ) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING, format="%(message)s",
-        handlers=[RichHandler(console=err, show_path=False, show_time=False)],
-    )
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(_NoInterruptTracebacks())
-    ctx.obj = Context(Settings())
+    ctx.obj = Context(_settings_and_logging(verbose))
 
 
 @db_app.command("upgrade")

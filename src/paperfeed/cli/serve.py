@@ -31,8 +31,11 @@ def serve_command(
     ctx.obj.migrated_engine()  # refuse to serve an unmigrated store, in one line
     host = host or settings.web_host
     port = port or settings.web_port
+    # uvicorn's own lines go through paperfeed's logging (log_config=None: the format of
+    # PAPERFEED_LOG_FORMAT, set up by each worker); the request log is paperfeed's, not uvicorn's.
     options = {"proxy_headers": forwarded_allow_ips is not None, "forwarded_allow_ips": forwarded_allow_ips,
-               "log_level": "warning", "access_log": False}
+               "log_level": "warning", "access_log": False, "log_config": None}
+    workers_module.use_metrics_folder(settings.data_dir / "metrics")
     err.print(f"paperfeed at http://{host}:{port} ({workers} worker{'s' if workers > 1 else ''}); Ctrl-C stops it")
     try:
         if workers == 1:

@@ -44,3 +44,9 @@ def make_engine(url: str) -> sa.Engine:
             parsed, json_serializer=_json_dumps, json_deserializer=orjson.loads, pool_pre_ping=True
         )
     raise InvalidInput(f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql")
+
+
+def ping(engine: sa.Engine) -> None:
+    """One round trip to the database; raises what the driver raises when it cannot be reached."""
+    with engine.connect() as conn:
+        conn.execute(sa.select(1))

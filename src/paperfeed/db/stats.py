@@ -1,9 +1,11 @@
-"""What the store holds: counts by source, category and day, for `paperfeed stats` and `make run`."""
+"""What the store holds: counts by source, category and day, for `paperfeed stats` and `make run`, and
+the web app's /metrics (papers by source, the newest change)."""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import orjson
 import sqlalchemy as sa
@@ -33,14 +35,7 @@ def store_stats(conn: sa.Connection, top_categories: int = 15, recent_days: int 
         papers=_count(conn, papers), listings=_count(conn, listings),
         users=_count(conn, users), votes=_count(conn, votes),
     )
-    # Sources are a small JSON list per paper; counting distinct lists keeps this one grouped query.
-    source_counts: Counter[str] = Counter()
-    for source_list, count in conn.execute(
-        sa.select(sa.cast(papers.c.sources, sa.Text), sa.func.count()).group_by(sa.cast(papers.c.sources, sa.Text))
-    ):
-        for source in orjson.loads(source_list):
-            source_counts[source] += count
-    stats.by_source = dict(source_counts.most_common())
+    stats.by_source = papers_by_source(conn)
     category = sa.func.coalesce(papers.c.primary_category, "(none)")
     stats.by_category = dict(
         conn.execute(
@@ -59,3 +54,20 @@ def store_stats(conn: sa.Connection, top_categories: int = 15, recent_days: int 
     first, last = conn.execute(sa.select(sa.func.min(day), sa.func.max(day))).one()
     stats.first_day, stats.last_day = (str(first) if first else None), (str(last) if last else None)
     return stats
+
+
+def papers_by_source(conn: sa.Connection) -> dict[str, int]:
+    """Papers per source that brought them, most first (a paper two sources brought counts in both)."""
+    # Sources are a small JSON list per paper; counting distinct lists keeps this one grouped query.
+    source_counts: Counter[str] = Counter()
+    for source_list, count in conn.execute(
+        sa.select(sa.cast(papers.c.sources, sa.Text), sa.func.count()).group_by(sa.cast(papers.c.sources, sa.Text))
+    ):
+        for source in orjson.loads(source_list):
+            source_counts[source] += count
+    return dict(source_counts.most_common())
+
+
+def newest_change_at(conn: sa.Connection) -> datetime | None:
+    """When a paper in the store last changed (what the keyword index's watermark follows); None when empty."""
+    return conn.execute(sa.select(sa.func.max(papers.c.modified_at))).scalar_one()

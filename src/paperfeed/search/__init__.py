@@ -14,19 +14,20 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from paperfeed.search.base import Filters
-    from paperfeed.search.indexer import IndexPaths
+    from paperfeed.search.indexer import IndexPaths, keyword_synced_at
     from paperfeed.search.maintenance import update_index
     from paperfeed.search.query import parse_query
     from paperfeed.search.service import MAX_LIMIT, MAX_OFFSET, Hit, SearchResults, SearchService
 
 _HOMES = {
-    "Filters": "base", "IndexPaths": "indexer", "update_index": "maintenance", "parse_query": "query",
+    "Filters": "base", "IndexPaths": "indexer", "keyword_synced_at": "indexer", "update_index": "maintenance",
+    "parse_query": "query",
     "MAX_LIMIT": "service", "MAX_OFFSET": "service", "Hit": "service", "SearchResults": "service",
     "SearchService": "service",
 }
 __all__ = [  # the names of _HOMES
-    "MAX_LIMIT", "MAX_OFFSET", "Filters", "Hit", "IndexPaths", "SearchResults", "SearchService", "parse_query",
-    "update_index",
+    "MAX_LIMIT", "MAX_OFFSET", "Filters", "Hit", "IndexPaths", "SearchResults", "SearchService", "keyword_synced_at",
+    "parse_query", "update_index",
 ]
 
 

@@ -77,6 +77,12 @@ def load_state(paths: IndexPaths) -> IndexState:
     return IndexState(**json.loads(paths.state.read_text()))
 
 
+def keyword_synced_at(paths: IndexPaths) -> datetime | None:
+    """The newest paper change the keyword index holds (its watermark); None before the first sync."""
+    synced = load_state(paths).keyword_synced_at
+    return datetime.fromisoformat(synced) if synced else None
+
+
 def save_state(paths: IndexPaths, state: IndexState) -> None:
     paths.root.mkdir(parents=True, exist_ok=True)
     temporary = paths.state.with_suffix(".tmp")

@@ -13,6 +13,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -37,6 +39,7 @@ DEEPER = 4  # ...and how much further it looks once when too few of those passed
 RELOAD_CHECK_S = 10.0  # how often a long-lived service looks for a newer vector index file
 COVERAGE_TTL_S = 30.0  # how long the count behind "semantic index N% ready" is reused
 NO_FILTERS = Filters()
+LegObserver = Callable[[str, float], None]  # (leg: keyword, semantic or fusion; seconds it took)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +83,7 @@ def _by_date(hits: list[Hit]) -> list[Hit]:
 
 class SearchService:
     def __init__(self, settings: Settings, engine: sa.Engine, keyword_index, embedder=None, vectors=None,
-                 weights: FusionWeights | None = None) -> None:
+                 weights: FusionWeights | None = None, observe_leg: LegObserver | None = None) -> None:
         self.settings = settings
         self.engine = engine
         self.keyword = keyword_index
@@ -90,6 +93,7 @@ class SearchService:
             keyword=settings.fusion_keyword_weight, semantic=1.0 - settings.fusion_keyword_weight,
             method=settings.fusion_method,
         )
+        self.observe_leg = observe_leg  # told how long each leg of a search took (the web app's metrics)
         self._lock = threading.Lock()
         self._paper_count: tuple[int, float] | None = None
         self._vector_path = None
@@ -143,10 +147,21 @@ class SearchService:
         ready = len(self.vectors) if self.vectors is not None else 0
         return min(1.0, ready / total) if total else 0.0
 
+    @contextmanager
+    def _timed(self, leg: str) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        if self.observe_leg is not None:
+            self.observe_leg(leg, time.perf_counter() - started)
+
     def _semantic_leg(self, text: str, filters: Filters, depth: int) -> Ranked:
         self._reload_vectors_if_newer()
         if self.vectors is None or not len(self.vectors) or not text:
-            return []
+            return []  # not run, so not timed: a keyword-only instance reports no semantic latency
+        with self._timed("semantic"):
+            return self._nearest(text, filters, depth)
+
+    def _nearest(self, text: str, filters: Filters, depth: int) -> Ranked:
         query = self.embedder.embed_query(text)
         if not filters.active:
             return self.vectors.search(query, depth)
@@ -168,11 +183,15 @@ class SearchService:
         return self.vectors.search(query, depth, allowed_ids=self.keyword.matching_ids(filters))
 
     def _rank(self, parsed: ParsedQuery, filters: Filters, depth: int) -> Ranked:
-        keyword = self.keyword.search(parsed, filters, depth)
+        with self._timed("keyword"):
+            keyword = self.keyword.search(parsed, filters, depth)
         # Fielded-only queries (au:"...", cat:...) are lookups, not topics: no semantic leg.
         topical = bool(parsed.terms or parsed.phrases)
         semantic = self._semantic_leg(parsed.semantic_text, filters, depth) if topical else []
-        return fuse(keyword, semantic, self.weights) if semantic else keyword
+        if not semantic:
+            return keyword
+        with self._timed("fusion"):
+            return fuse(keyword, semantic, self.weights)
 
     def _fetch(self, ranked: Ranked, filters: Filters, offset: int, limit: int) -> tuple[list[Hit], bool]:
         """Rows for the ranked ids of the page (and one more, to tell if another page exists), dropping any
@@ -201,7 +220,8 @@ class SearchService:
             raise InvalidInput("empty query: type a few words, a \"phrase\", or ti:/au:/abs:/cat: terms")
         depth = max(100, 2 * (offset + limit) + 20)
         if parsed.is_empty:  # filters only: the newest matching papers
-            ranked = self.keyword.search(parsed, filters, depth, sort="date")
+            with self._timed("keyword"):
+                ranked = self.keyword.search(parsed, filters, depth, sort="date")
         else:
             ranked = self._rank(parsed, filters, depth)
         hits, more = self._fetch(ranked, filters, 0 if sort == "date" else offset, depth if sort == "date" else limit)

@@ -1,8 +1,9 @@
 """The web app: `create_app(settings)` builds it; nothing is made at import time.
 
 app.state holds what routes need (see deps.py): settings, engine, secret_key (signs sessions and
-CSRF tokens), search (a LazySearch: `.get()` is the SearchService or None before `paperfeed index`)
-and templates. Each area of the site is one router under routes/, included from ROUTERS.
+CSRF tokens), search (a LazySearch: `.get()` is the SearchService or None before `paperfeed index`),
+metrics (what /metrics shows: metrics.py) and templates. Each area of the site is one router under
+routes/, included from ROUTERS.
 """
 
 from __future__ import annotations
@@ -13,13 +14,15 @@ import sqlalchemy as sa
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from paperfeed import __version__
 from paperfeed.config import Settings
 from paperfeed.db.engine import make_engine
 from paperfeed.mcp_server import MCP_PATH, McpEndpoint
-from paperfeed.search import SearchService
+from paperfeed.search import IndexPaths, SearchService
 from paperfeed.web.accounts_setup import install_accounts
 from paperfeed.web.api_models import PAGE_ERRORS
 from paperfeed.web.errors import install_error_handlers
+from paperfeed.web.metrics import Metrics
 from paperfeed.web.middleware import install_middleware
 from paperfeed.web.nul_bytes import refuse_nul
 from paperfeed.web.render import STATIC_DIR, katex_installed, make_templates
@@ -78,7 +81,8 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None, search: S
             engine.dispose()
 
     app = FastAPI(
-        title="paperfeed", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,  # /docs: routes/docs.py
+        title="paperfeed", version=__version__, lifespan=lifespan,
+        docs_url=None, redoc_url=None,  # /docs: routes/docs.py
         # Every POST/PUT/PATCH/DELETE carries the session's token; no input carries a NUL (nul_bytes.py).
         dependencies=[Depends(require_csrf), Depends(refuse_nul)],
         responses=PAGE_ERRORS,  # the real error shape, not FastAPI's `detail`; /api/ routers say JSON only
@@ -88,7 +92,8 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None, search: S
     app.state.settings = settings
     app.state.engine = engine
     app.state.secret_key = secret_key
-    app.state.search = LazySearch(settings, engine, search)
+    app.state.metrics = Metrics(engine, IndexPaths(settings.data_dir / "index"))
+    app.state.search = LazySearch(settings, engine, search, observe_leg=app.state.metrics.observe_search_leg)
     app.state.templates = make_templates()
     app.state.katex_installed = katex_installed()
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

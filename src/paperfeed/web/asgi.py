@@ -1,7 +1,9 @@
 """The entry point uvicorn imports in each worker: `paperfeed.web.asgi:app_from_environment`.
 
 A factory rather than a module-level app, so nothing is built at import time; each worker builds
-its own Settings and engine from the environment (`paperfeed serve` passes its choices there).
+its own Settings and engine from the environment (`paperfeed serve` passes its choices there), and
+sets up its logging: paperfeed's INFO lines (one per request) in PAPERFEED_LOG_FORMAT, other
+libraries' warnings.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from fastapi import FastAPI
 
 from paperfeed.config import Settings
 from paperfeed.errors import PaperfeedError
+from paperfeed.logs import configure_logging, hold_records
 from paperfeed.web.app import create_app
 
 log = logging.getLogger(__name__)
@@ -34,7 +37,10 @@ def warm_up(app: FastAPI) -> None:
 
 
 def app_from_environment() -> FastAPI:
-    app = create_app(Settings())
+    held = hold_records()  # what reading the settings warns about comes out in their log format
+    settings = Settings()
+    configure_logging(settings.log_format, level=logging.WARNING, levels={"paperfeed": logging.INFO}, held=held)
+    app = create_app(settings)
     warm_up(app)
     # What start-up built lives as long as the process: out of the collector's sight for good.
     gc.collect()

@@ -2,10 +2,13 @@
 states their order and why.
 
 Outermost first:
-  1. ConcurrencyLimitMiddleware: at most `web_concurrency` requests in progress per worker.
-  2. SecurityHeadersMiddleware: headers that limit what a browser lets any page do.
-  3. JsonSuffixMiddleware: `/anything.json` is routed as `/anything`, marked for JSON.
-  4. sessions.SessionMiddleware: who is asking (session cookie or API token), before any route runs.
+  1. RequestLogMiddleware: one log line per request, and its X-Request-ID.
+  2. RequestMetricsMiddleware: requests and their latency by route template, for /metrics.
+  3. OpsEndpointsMiddleware: /healthz, /readyz and /metrics, answered before anything below.
+  4. ConcurrencyLimitMiddleware: at most `web_concurrency` requests in progress per worker.
+  5. SecurityHeadersMiddleware: headers that limit what a browser lets any page do.
+  6. JsonSuffixMiddleware: `/anything.json` is routed as `/anything`, marked for JSON.
+  7. sessions.SessionMiddleware: who is asking (session cookie or API token), before any route runs.
 
 The session middleware lives with the sessions and CSRF tokens it reads (sessions.py); the NUL-byte
 check is no middleware but an app-wide dependency (nul_bytes.py), since it reads the parsed form
@@ -15,14 +18,25 @@ Starlette keeps for the route and its 400 is rendered by the app's error handler
 from __future__ import annotations
 
 import asyncio
+import logging
+import re
+import time
+import uuid
 
 from fastapi import FastAPI
 from starlette.datastructures import MutableHeaders
+from starlette.routing import Match, Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from paperfeed.config import Settings
+from paperfeed.logs import loggable_target
+from paperfeed.web import health
+from paperfeed.web.errors import json_error
+from paperfeed.web.metrics import UNMATCHED, serve_metrics
 from paperfeed.web.render import JSON_SUFFIX
 from paperfeed.web.sessions import SessionMiddleware
+
+log = logging.getLogger(__name__)
 
 _NO_SUFFIX_PREFIXES = ("/static/", "/api/", "/feeds/", "/openapi.json", "/docs")
 
@@ -30,7 +44,13 @@ _NO_SUFFIX_PREFIXES = ("/static/", "/api/", "/feeds/", "/openapi.json", "/docs")
 def install_middleware(app: FastAPI, settings: Settings) -> None:
     """Wrap `app` in its middleware, in the order of the module's docstring:
 
-    - the concurrency limit is outermost, so a waiting request holds nothing yet (the session
+    - the request log and the metrics are outermost, so what they record is what the client got: every
+      request, the probes and the session middleware's refusals included, its time waiting for a slot
+      too, and the 500 of an error that escapes everything inside;
+    - the probes and /metrics are answered next, before the concurrency limit (a liveness probe must
+      answer while every request slot is busy) and the session middleware (no cookie, no API-token
+      lookup, no rate limit, no CSRF), and outside the app's routes, so /openapi.json leaves them out;
+    - the concurrency limit comes before the rest, so a waiting request holds nothing yet (the session
       middleware takes a database connection to look up the user);
     - security headers come next, so every answer inside carries them, the session middleware's
       401 and 429 included;
@@ -38,6 +58,9 @@ def install_middleware(app: FastAPI, settings: Settings) -> None:
       for a `.json` path like every other.
     """
     outermost_first = [
+        (RequestLogMiddleware, {}),
+        (RequestMetricsMiddleware, {}),
+        (OpsEndpointsMiddleware, {}),
         (ConcurrencyLimitMiddleware, {"limit": settings.web_concurrency}),
         (SecurityHeadersMiddleware, {}),
         (JsonSuffixMiddleware, {}),
@@ -112,7 +135,10 @@ class SecurityHeadersMiddleware:
 
 class JsonSuffixMiddleware:
     """`/anything.json` is routed as `/anything`, marked (render.JSON_SUFFIX) so `respond` answers with
-    JSON. Paths under _NO_SUFFIX_PREFIXES keep theirs: the API, feeds, files and the API docs."""
+    JSON. Paths under _NO_SUFFIX_PREFIXES keep theirs: the API, feeds, files and the API docs.
+
+    The scope is changed in place, not copied: the router then marks the route it chose (scope["route"])
+    in the scope RequestMetricsMiddleware holds too. The middleware outside read the path before."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -123,7 +149,140 @@ class JsonSuffixMiddleware:
             stripped = path[: -len(".json")]
             stripped = "/" if stripped in ("", "/") else stripped
             raw = scope.get("raw_path")
-            scope = {**scope, "path": stripped, JSON_SUFFIX: True}
+            scope.update({"path": stripped, JSON_SUFFIX: True})
             if raw is not None and raw.endswith(b".json"):
                 scope["raw_path"] = raw[: -len(b".json")] or b"/"
         await self.app(scope, receive, send)
+
+
+# Answered by OpsEndpointsMiddleware; GET (and HEAD) only.
+OPS_ENDPOINTS = {"/healthz": health.healthz, "/readyz": health.readyz, "/metrics": serve_metrics}
+REQUEST_ID_HEADER = "X-Request-ID"
+# A request id from a proxy is kept when it is one short token (a UUID, a trace id); anything else
+# could forge log fields, so it is replaced by one of ours.
+_SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+
+
+def request_id(scope: Scope) -> str:
+    """The client's (or proxy's) X-Request-ID when it is sane, else a new random one."""
+    for name, value in scope.get("headers", ()):
+        if name == b"x-request-id":
+            given = value.decode("latin-1")
+            if _SANE_REQUEST_ID.fullmatch(given):
+                return given
+            break
+    return uuid.uuid4().hex
+
+
+class RequestLogMiddleware:
+    """One line per HTTP request when its answer is done: method, path (token-like query values hidden,
+    see logs.loggable_target), status, duration in ms and request id; never a header. The request id is
+    sent back in X-Request-ID. A request that raised is logged with status 500, the status the error
+    handler outside sends. Successful probes (/healthz, /readyz, /metrics) log at DEBUG: a load
+    balancer asks every few seconds."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        method, path = scope["method"], scope["path"]
+        target = loggable_target(scope.get("raw_path") or path.encode(), scope.get("query_string", b""))
+        rid = request_id(scope)
+        status: int | None = None
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = rid
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception:
+            status = status or 500
+            raise
+        finally:
+            duration_ms = round((time.perf_counter() - started) * 1000, 1)
+            if status is None:  # the client went away before an answer began
+                level = logging.INFO
+            elif status >= 500:
+                level = logging.WARNING
+            else:
+                level = logging.DEBUG if path in OPS_ENDPOINTS and status < 400 else logging.INFO
+            log.log(level, "%s %s %s %.1f ms request_id=%s", method, target, status or "-", duration_ms, rid,
+                    extra={"method": method, "path": target, "status": status, "duration_ms": duration_ms,
+                           "request_id": rid})
+
+
+class RequestMetricsMiddleware:
+    """Counts and times every HTTP request by method, route template and status (web/metrics.py). The
+    route (route_template) is the one the router chose: its template, not the path (`/papers/{key:path}`,
+    never a key). A probe is its own path; no route is UNMATCHED (so are the session middleware's
+    refusals, given before any route was chosen). A request is counted as its answer starts, before the
+    client can see it (so a scrape that follows an answer always counts it), and timed when it ends."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        as_received = dict(scope)  # the router rewrites the path and root_path of what it routes to a mount
+        metrics = scope["app"].state.metrics
+        route: str | None = None
+
+        async def send_counted(message: Message) -> None:
+            nonlocal route
+            if message["type"] == "http.response.start":
+                route = route_template(scope, as_received)
+                metrics.count_request(scope["method"], route, message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_counted)
+        except Exception:
+            if route is None:  # no answer began: the error handler outside sends a 500
+                route = route_template(scope, as_received)
+                metrics.count_request(scope["method"], route, 500)
+            raise
+        finally:
+            if route is not None:
+                metrics.time_request(scope["method"], route, time.perf_counter() - started)
+
+
+def route_template(routed: Scope, as_received: Scope) -> str:
+    """The template of the route that answered `routed` (the scope after the app ran): a probe's path,
+    FastAPI's own routes as marked in scope["route"], the app's plain ASGI routes (the /static mount,
+    /mcp) matched here on the scope as it arrived, as the router matched them; else UNMATCHED."""
+    if as_received["path"] in OPS_ENDPOINTS:
+        return as_received["path"]
+    if (route := routed.get("route")) is not None:
+        return route.path
+    for candidate in as_received["app"].router.routes:
+        if isinstance(candidate, Route | Mount) and candidate.matches(as_received)[0] is not Match.NONE:
+            return candidate.path
+    return UNMATCHED
+
+
+class OpsEndpointsMiddleware:
+    """Answers OPS_ENDPOINTS itself; every other request goes on to the app."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        endpoint = OPS_ENDPOINTS.get(scope["path"]) if scope["type"] == "http" else None
+        if endpoint is None:
+            await self.app(scope, receive, send)
+        elif scope["method"] not in ("GET", "HEAD"):
+            await json_error(405, f"{scope['path']} answers GET only", headers={"Allow": "GET, HEAD"})(
+                scope, receive, send)
+        else:
+            await endpoint(scope, receive, send)

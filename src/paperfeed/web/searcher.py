@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 import sqlalchemy as sa
 
@@ -21,10 +22,15 @@ NO_INDEX = "The search index is not built yet: run `paperfeed index` (a few seco
 
 
 class LazySearch:
-    def __init__(self, settings: Settings, engine: sa.Engine, service: SearchService | None = None) -> None:
+    def __init__(self, settings: Settings, engine: sa.Engine, service: SearchService | None = None,
+                 observe_leg: Callable[[str, float], None] | None = None) -> None:
+        """`observe_leg` is told each search leg's time, by whichever service this hands out."""
         self._settings = settings
         self._engine = engine
         self._service = service
+        self._observe_leg = observe_leg
+        if service is not None and observe_leg is not None:
+            service.observe_leg = observe_leg
         self._lock = threading.Lock()
 
     def get(self) -> SearchService | None:
@@ -32,15 +38,17 @@ class LazySearch:
         if self._service is not None:
             return self._service
         with self._lock:
-            if self._service is None and self._index_exists():
+            if self._service is None and self.index_built():
                 try:
                     self._service = SearchService.open(self._settings, self._engine)
+                    self._service.observe_leg = self._observe_leg
                 except (PaperfeedError, OSError, ValueError) as exc:
                     log.warning("search index could not be opened: %s", exc)
             return self._service
 
-    def _index_exists(self) -> bool:
-        # KeywordIndex.open would create an empty index; a missing one should say "not built".
+    def index_built(self) -> bool:
+        """Has `paperfeed index` built a keyword index here? (KeywordIndex.open would create an empty
+        one; a missing one should say "not built".)"""
         return (IndexPaths(self._settings.data_dir / "index").keyword / "meta.json").exists()
 
 

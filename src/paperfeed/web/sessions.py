@@ -154,7 +154,7 @@ class SessionMiddleware:
         if scope["type"] != "http" or scope["path"].startswith("/static/"):  # no user lookup per asset
             await self.app(scope, receive, send)
             return
-        if (bearer := _bearer(scope)) is not None:
+        if (bearer := bearer_token(scope)) is not None:
             await self._as_token_holder(scope, receive, send, bearer)
             return
         value = _cookie(scope)
@@ -227,7 +227,7 @@ def end_session(request: Request) -> None:
     request.scope["state"][_SWITCH](Session(), None)
 
 
-def _bearer(scope: Scope) -> str | None:
+def bearer_token(scope: Scope) -> str | None:
     """The credentials of an `Authorization: Bearer ...` header ("" when empty); None without one."""
     for name, value in scope.get("headers", ()):
         if name == b"authorization":

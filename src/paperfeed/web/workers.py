@@ -4,16 +4,32 @@ uvicorn's own `--workers` shares one socket between its processes, and Linux the
 connections to the same process: measured with wrk on 2 cores, 8 keep-alive connections all landed
 on one worker while the other idled (34 requests/s instead of 120). With a socket per process the
 kernel spreads connections across them by a hash of the address, as nginx's `reuseport` does.
+
+The workers count their requests in files of one shared folder (prometheus-client's multiprocess
+mode), so /metrics adds up every worker's counts whichever worker answers; see use_metrics_folder.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
+import shutil
 import signal
 import socket
 from collections.abc import Mapping
+from pathlib import Path
 
 APP = "paperfeed.web.asgi:app_from_environment"
+METRICS_FOLDER_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"  # prometheus-client's own name for it
+
+
+def use_metrics_folder(folder: Path) -> None:
+    """Empty `folder` and name it in the environment the workers inherit, before any of them starts (and
+    before this process imports prometheus-client: it reads the variable once, at import). Emptied at
+    every start: counts of processes gone since a restart must not add up with the new ones."""
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    os.environ[METRICS_FOLDER_VARIABLE] = str(folder.resolve())
 
 
 def listening_socket(host: str, port: int) -> socket.socket:

@@ -1,0 +1,68 @@
+"""`paperfeed serve` as an operator starts it, for tests: the console script in a subprocess on a free
+loopback port, with its own data folder and no PAPERFEED_ variable from the test's environment.
+
+    with serving(tmp_path, "--workers", "2") as (base_url, data_dir):
+        httpx.get(base_url + "/readyz")
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+CONSOLE_SCRIPT = Path(sys.executable).parent / "paperfeed"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def environment(data_dir: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PAPERFEED_", "PROMETHEUS_"))}
+    return {**env, "PAPERFEED_DATA_DIR": str(data_dir), **extra}
+
+
+def paperfeed(env: dict[str, str], *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run([str(CONSOLE_SCRIPT), *args], env=env, capture_output=True, text=True, timeout=timeout)
+
+
+@contextmanager
+def serving(tmp_path: Path, *serve_args: str, **env: str) -> Iterator[tuple[str, Path]]:
+    """A migrated store in tmp_path/data and `paperfeed serve` on it; yields (base URL, data folder).
+    The server's stderr (its log) is in tmp_path/serve.log once the block ends."""
+    data_dir = tmp_path / "data"
+    variables = environment(data_dir, **env)
+    upgraded = paperfeed(variables, "db", "upgrade")
+    assert upgraded.returncode == 0, upgraded.stderr
+    port = free_port()
+    log_path = tmp_path / "serve.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen([str(CONSOLE_SCRIPT), "serve", "--port", str(port), *serve_args],
+                                   env=variables, stdout=subprocess.DEVNULL, stderr=log, text=True)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                if process.poll() is not None:
+                    raise AssertionError(f"serve exited {process.returncode}: {log_path.read_text()}")
+                try:
+                    httpx.get(base + "/healthz", timeout=1)
+                    break
+                except httpx.TransportError:
+                    if time.monotonic() > deadline:
+                        raise AssertionError(f"{base} did not answer within 30 s") from None
+                    time.sleep(0.2)
+            yield base, data_dir
+        finally:
+            process.terminate()
+            process.wait(timeout=20)

@@ -30,6 +30,7 @@ from paperfeed.db.api_tokens import create_token
 from paperfeed.db.listings import upsert_listings
 from paperfeed.db.users import create_user
 from paperfeed.models import Listing
+from replay_server import closed_port_url
 from web_client import build_app, indexed_search, sqlite_engine, visit
 
 DAY = date(2024, 3, 5)
@@ -53,8 +54,9 @@ def site(tmp_path_factory, models_dir):
             _, token = create_token(conn, reader, "schemathesis")
         settings_ = Settings(_env_file=None, data_dir=tmp_path / "data", models_dir=models_dir,
                              database_url=str(engine.url))
+        # arXiv at a port nothing listens on: a generated library import never asks the real one.
         yield build_app(engine, tmp_path, search=indexed_search(engine, settings_), models_dir=models_dir,
-                        rate_limits=False), token
+                        rate_limits=False, arxiv_api_url=f"{closed_port_url()}/api/query"), token
 
 
 @pytest.fixture(scope="module")
@@ -146,7 +148,14 @@ def api_operations(api_schema):
 def test_the_fuzzing_below_reaches_the_api_operations(api_schema):
     assert {op.label for op in api_operations(api_schema)} >= {
         "GET /api/daily_papers", "GET /api/trending", "GET /api/papers/search", "GET /api/papers/{paper_id}",
-        "POST /api/papers/{paper_id}/vote", "DELETE /api/papers/{paper_id}/vote", "POST /api/subscriptions"}
+        "POST /api/papers/{paper_id}/vote", "DELETE /api/papers/{paper_id}/vote", "POST /api/subscriptions",
+        "GET /api/library", "POST /api/library", "DELETE /api/library/papers/{paper_id}",
+        "PUT /api/library/papers/{paper_id}/note", "PUT /api/library/papers/{paper_id}/collections",
+        "GET /api/library/collections", "POST /api/library/collections",
+        "PATCH /api/library/collections/{collection_id}", "DELETE /api/library/collections/{collection_id}",
+        "GET /api/library/learned", "GET /api/library/export",
+        "POST /api/library/import", "POST /api/papers/{paper_id}/rating", "DELETE /api/papers/{paper_id}/rating",
+        "DELETE /api/ratings"}
 
 
 def test_generated_input_gets_answers_the_schema_describes(site, api_schema, subtests):

@@ -12,15 +12,14 @@ import sqlite3
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
 import orjson
 import pytest
 
+from cli_runner import clean_environment, cli_invoker
 from conftest import TEST_DATA, shared_path
-from paperfeed.cli import run
 from paperfeed.db import migrate
 from replay_server import ReplayServer, Reply, closed_port_url
 
@@ -35,44 +34,15 @@ STATS_KEYS = {"papers", "listings", "users", "votes", "by_source", "by_category"
               "first_day", "last_day"}
 
 
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def err_lines(self) -> list[str]:
-        return [line for line in self.err.splitlines() if line.strip()]
-
-    @property
-    def text(self) -> str:
-        """stdout with rich's line wrapping undone, for matching sentences."""
-        return " ".join(self.out.split())
-
-
 @pytest.fixture
 def data_dir(tmp_path, monkeypatch) -> Path:
     """A fresh PAPERFEED_DATA_DIR, no PAPERFEED_* setting from outside, no retries or pauses."""
-    for name in [n for n in os.environ if n.startswith("PAPERFEED_")]:
-        monkeypatch.delenv(name)
-    monkeypatch.setenv("PAPERFEED_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("PAPERFEED_HTTP_RETRIES", "0")
-    monkeypatch.setenv("PAPERFEED_ARXIV_DELAY_S", "0")
-    monkeypatch.setenv("PAPERFEED_HF_DELAY_S", "0")
-    monkeypatch.chdir(tmp_path)  # no stray .env file
-    return tmp_path / "data"
+    return clean_environment(monkeypatch, tmp_path)
 
 
 @pytest.fixture
 def paperfeed(data_dir, capsys):
-    def invoke(*args: str | Path) -> Result:
-        capsys.readouterr()
-        code = run([str(arg) for arg in args])
-        captured = capsys.readouterr()
-        return Result(code, captured.out, captured.err)
-
-    return invoke
+    return cli_invoker(capsys)
 
 
 @pytest.fixture

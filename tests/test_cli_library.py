@@ -5,11 +5,10 @@ server replaying a recorded answer). Unknown emails, ids and collections are one
 from __future__ import annotations
 
 import json
-import os
-from dataclasses import dataclass
 
 import pytest
 
+from cli_runner import clean_environment, cli_invoker
 from conftest import shared_path
 from factories import store_paper
 from paperfeed.cli import run
@@ -29,27 +28,10 @@ BIBTEX = """@article{one, title = {Paper number 1}, eprint = {2405.00001}, archi
 """
 
 
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def err_lines(self) -> list[str]:
-        return [line for line in self.err.splitlines() if line.strip()]
-
-
 @pytest.fixture
 def store(tmp_path, monkeypatch):
     """A migrated store with papers 1-3 and ada's account; arXiv unreachable."""
-    for name in [n for n in os.environ if n.startswith("PAPERFEED_")]:
-        monkeypatch.delenv(name)
-    monkeypatch.setenv("PAPERFEED_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("PAPERFEED_HTTP_RETRIES", "0")
-    monkeypatch.setenv("PAPERFEED_ARXIV_DELAY_S", "0")
-    monkeypatch.setenv("PAPERFEED_ARXIV_API_URL", f"{closed_port_url()}/api/query")
-    monkeypatch.chdir(tmp_path)
+    clean_environment(monkeypatch, tmp_path, arxiv_api_url=f"{closed_port_url()}/api/query")
     assert run(["db", "upgrade"]) == 0
     engine = make_engine(f"sqlite:///{tmp_path / 'data' / 'paperfeed.db'}")
     for n in (1, 2, 3):
@@ -62,13 +44,7 @@ def store(tmp_path, monkeypatch):
 
 @pytest.fixture
 def paperfeed(store, capsys):
-    def invoke(*args: str) -> Result:
-        capsys.readouterr()
-        code = run([str(arg) for arg in args])
-        captured = capsys.readouterr()
-        return Result(code, captured.out, captured.err)
-
-    return invoke
+    return cli_invoker(capsys)
 
 
 def listed(paperfeed, *options: str) -> list[dict]:

@@ -4,14 +4,13 @@
 from __future__ import annotations
 
 import json
-import os
-from dataclasses import dataclass
 from datetime import date
 
 import pytest
 from digest_factories import SECRET, add_subscriber
 from loopback_smtp import Mailbox
 
+from cli_runner import clean_environment, cli_invoker
 from factories import store_paper
 from paperfeed.cli import run
 from paperfeed.db.engine import make_engine
@@ -20,36 +19,15 @@ NOW = "2026-11-23T08:00:00+00:00"
 DAY = date(2026, 11, 23)
 
 
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def err_lines(self) -> list[str]:
-        return [line for line in self.err.splitlines() if line.strip()]
-
-
 @pytest.fixture
 def env(tmp_path, monkeypatch):
-    for name in [n for n in os.environ if n.startswith("PAPERFEED_")]:
-        monkeypatch.delenv(name)
-    monkeypatch.setenv("PAPERFEED_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("PAPERFEED_SECRET_KEY", SECRET)
-    monkeypatch.setenv("PAPERFEED_BASE_URL", "https://papers.example.org")
-    monkeypatch.chdir(tmp_path)
+    clean_environment(monkeypatch, tmp_path, secret_key=SECRET, base_url="https://papers.example.org")
     return monkeypatch
 
 
 @pytest.fixture
 def paperfeed(env, capsys):
-    def invoke(*args: str) -> Result:
-        capsys.readouterr()
-        code = run(list(args))
-        captured = capsys.readouterr()
-        return Result(code, captured.out, captured.err)
-
+    invoke = cli_invoker(capsys)
     assert invoke("db", "upgrade").code == 0
     return invoke
 

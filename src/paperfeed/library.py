@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from paperfeed.errors import InvalidInput
+from paperfeed.labels import clean_label
 
 MAX_NOTE = 2000  # characters of a private note
 MAX_COLLECTION_NAME = 100  # characters
@@ -31,12 +32,8 @@ POSITIVE_KINDS = (SAVED, UPVOTED, MORE)
 
 def collection_name(name: str) -> str:
     """A collection's name with its whitespace collapsed; InvalidInput when empty or too long."""
-    cleaned = " ".join(name.split())
-    if not cleaned:
-        raise InvalidInput("a collection needs a name")
-    if len(cleaned) > MAX_COLLECTION_NAME:
-        raise InvalidInput(f"a collection name has at most {MAX_COLLECTION_NAME} characters")
-    return cleaned
+    return clean_label(name, MAX_COLLECTION_NAME, blank="a collection needs a name",
+                       too_long=f"a collection name has at most {MAX_COLLECTION_NAME} characters")
 
 
 def note_text(note: str | None) -> str | None:

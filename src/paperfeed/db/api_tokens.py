@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from paperfeed.db.schema import api_tokens, users
 from paperfeed.db.users import User
 from paperfeed.errors import InvalidInput
+from paperfeed.labels import clean_label
 
 PREFIX = "pf_"
 MAX_NAME = 100
@@ -47,12 +48,8 @@ def hash_token(secret: str) -> str:
 
 def clean_token_name(name: str) -> str:
     """The name trimmed; InvalidInput when it is blank or too long."""
-    name = " ".join(name.split())
-    if not name:
-        raise InvalidInput("Give the token a name, such as the script that will use it.")
-    if len(name) > MAX_NAME:
-        raise InvalidInput(f"A token name has at most {MAX_NAME} characters.")
-    return name
+    return clean_label(name, MAX_NAME, blank="Give the token a name, such as the script that will use it.",
+                       too_long=f"A token name has at most {MAX_NAME} characters.")
 
 
 def create_token(conn: sa.Connection, user_id: int, name: str, *, now: datetime | None = None) -> tuple[ApiToken, str]:

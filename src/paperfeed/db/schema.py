@@ -236,3 +236,68 @@ ratings = sa.Table(
     sa.CheckConstraint("value IN (-1, 1)", name="ck_ratings_value"),
     sa.Index("ix_ratings_paper_id", "paper_id"),
 )
+
+# "For you" (paperfeed.foryou): each reader's fitted model, for the whole library (collection_id NULL,
+# scope "library") or one collection (scope "collection:<id>"), refitted when what it learns from
+# changes (signals_key); the days ranked under it; and its best papers of each ranked day, kept so that
+# pages, feeds and digests only read them. Everything cascades from the reader, the collection and the paper.
+reader_models = sa.Table(
+    "reader_models",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("collection_id", sa.Integer),
+    sa.Column("scope", sa.String(40), nullable=False),
+    sa.Column("signals_key", sa.String(64), nullable=False),  # sha256 of the positive and negative ids
+    sa.Column("positives", sa.Integer, nullable=False),
+    sa.Column("fitted_at", UTCDateTime(), nullable=False),
+    sa.Column("model", sa.LargeBinary, nullable=False),  # recommend.kept.KeptModel.to_bytes()
+    sa.ForeignKeyConstraint(["collection_id", "user_id"], ["collections.id", "collections.user_id"],
+                            ondelete="CASCADE", name="fk_reader_models_collection"),
+    sa.UniqueConstraint("user_id", "scope", name="uq_reader_models_user_scope"),
+)
+
+ranked_days = sa.Table(
+    "ranked_days",
+    metadata,
+    sa.Column("model_id", sa.Integer, sa.ForeignKey("reader_models.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("candidates", sa.Integer, nullable=False),  # a day whose count changed is ranked again
+    sa.Column("ranked_at", UTCDateTime(), nullable=False),
+)
+
+kept_rankings = sa.Table(
+    "kept_rankings",
+    metadata,
+    sa.Column("model_id", sa.Integer, sa.ForeignKey("reader_models.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("paper_id", sa.Integer, sa.ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("percentile", sa.Float, nullable=False),  # share of random store papers it outscores
+    sa.Index("ix_kept_rankings_model_day", "model_id", "day"),
+    sa.Index("ix_kept_rankings_paper_id", "paper_id"),
+)
+
+# Private feeds of a reader's ranking: only the sha256 of each unguessable token is kept; revoking deletes it.
+private_feeds = sa.Table(
+    "private_feeds",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("collection_id", sa.Integer),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(["collection_id", "user_id"], ["collections.id", "collections.user_id"],
+                            ondelete="CASCADE", name="fk_private_feeds_collection"),
+    sa.Index("ix_private_feeds_user_id", "user_id"),
+)
+
+# Papers a reader has opened (their paper page, signed in): "For you" can hide them. Private.
+paper_reads = sa.Table(
+    "paper_reads",
+    metadata,
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("paper_id", sa.Integer, sa.ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("read_at", UTCDateTime(), nullable=False),
+    sa.Index("ix_paper_reads_paper_id", "paper_id"),
+)

@@ -56,7 +56,8 @@ class Calibration:
         return np.searchsorted(self.reference, scores, side="left") / len(self.reference)
 
     def labels(self, scores: np.ndarray) -> list[Match | None]:
-        return [
-            Match.STRONG if share >= self.strong_above else Match.WEAK if share >= self.weak_above else None
-            for share in self.percentile(scores)
-        ]
+        return [self.label_of(share) for share in self.percentile(scores)]
+
+    def label_of(self, share: float) -> Match | None:
+        """The label of a score that is above this share of the reference (a kept percentile)."""
+        return Match.STRONG if share >= self.strong_above else Match.WEAK if share >= self.weak_above else None

@@ -33,6 +33,18 @@ class EmbeddingStore:
         )
         self._conn.commit()
 
+    @staticmethod
+    def stored_dim(path: Path) -> int | None:
+        """The dimension of the vectors kept at `path`, None while it keeps none."""
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            row = conn.execute("SELECT length(vector) FROM embeddings LIMIT 1").fetchone()
+        except sqlite3.OperationalError:  # no table yet
+            return None
+        finally:
+            conn.close()
+        return None if row is None else row[0] // 2  # float16
+
     def close(self) -> None:
         self._conn.close()
 

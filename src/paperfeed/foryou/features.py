@@ -1,0 +1,180 @@
+"""Where the reader models get papers' features: the embeddings `paperfeed index` keeps (its
+embedding store; nothing is embedded twice) and TF-IDF rows through the kept vocabulary. Papers not
+embedded yet have no features: they are ranked once they are.
+
+    source = FeatureSource.open(settings)
+    ids, features = source.features(conn, paper_ids)      # the embedded ones, in the order given
+    negative_ids, negatives, reference = source.store_sample(conn)
+    ids, features = source.day_candidates(conn, day, paper_ids)  # TF-IDF rows cached per day
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+import sqlalchemy as sa
+
+from paperfeed.config import Settings
+from paperfeed.db.index_docs import paper_texts_by_ids
+from paperfeed.foryou.vocabulary import FIT_SAMPLE, Vocabulary
+from paperfeed.recommend import DEFAULT_SETTINGS, PaperFeatures
+from paperfeed.search.documents import document_text
+from paperfeed.search.embedding_store import EmbeddingStore
+from paperfeed.search.indexer import IndexPaths, model_slug
+
+SAMPLE_SEED = 20_261_202
+RESAMPLE_GROWTH = 1.1  # draw the store sample again once the embedded store has grown by 10%
+
+
+@dataclass(frozen=True, slots=True)
+class StoreSample:
+    """Random embedded store papers: negatives for every reader, and a disjoint reference to calibrate on."""
+
+    negative_ids: np.ndarray
+    negatives: PaperFeatures
+    reference_ids: np.ndarray
+    reference: PaperFeatures
+    store_size: int
+
+
+class FeatureSource:
+    def __init__(self, root: Path, embeddings_path: Path) -> None:
+        self.root = root  # the index directory: the vocabulary and the day caches live here
+        self.embeddings_path = embeddings_path
+        self._store: EmbeddingStore | None = None
+        self._vocabulary: Vocabulary | None = None
+        self._sample: StoreSample | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, settings: Settings) -> FeatureSource:
+        paths = IndexPaths(settings.data_dir / "index")
+        return cls(paths.root, paths.embeddings(model_slug(settings.embedding_model)))
+
+    @property
+    def vocabulary_path(self) -> Path:
+        return self.root / "for-you" / "vocabulary.npz"
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def store(self) -> EmbeddingStore | None:
+        """The embedding store, None until `paperfeed index` has embedded something."""
+        if self._store is None and self.embeddings_path.exists():
+            dim = EmbeddingStore.stored_dim(self.embeddings_path)
+            if dim is not None:
+                self._store = EmbeddingStore(self.embeddings_path, dim)
+        return self._store
+
+    @property
+    def dim(self) -> int:
+        store = self.store()
+        return store.dim if store is not None else 0
+
+    def vectors(self, paper_ids: Sequence[int]) -> dict[int, np.ndarray]:
+        store = self.store()
+        return {} if store is None else store.vectors_for(paper_ids)
+
+    def vocabulary(self, conn: sa.Connection) -> Vocabulary:
+        """The kept vocabulary; fitted over a random sample of the embedded store the first time."""
+        with self._lock:
+            if self._vocabulary is None:
+                self._vocabulary = Vocabulary.load(self.vocabulary_path)
+            if self._vocabulary is None:
+                store = self.store()
+                ids = store.ids() if store is not None else np.zeros(0, dtype=np.int64)
+                chosen = _sample(ids, FIT_SAMPLE, SAMPLE_SEED)
+                self._vocabulary = Vocabulary.fit(self._texts(conn, chosen))
+                self._vocabulary.save(self.vocabulary_path)
+            return self._vocabulary
+
+    def refit_vocabulary(self, conn: sa.Connection) -> Vocabulary:
+        """Fit the vocabulary again over today's store (every kept model is then refitted over it)."""
+        self.vocabulary_path.unlink(missing_ok=True)
+        with self._lock:
+            self._vocabulary, self._sample = None, None
+        return self.vocabulary(conn)
+
+    @staticmethod
+    def _texts(conn: sa.Connection, paper_ids: Sequence[int]) -> list[str]:
+        rows = {row.id: row for row in paper_texts_by_ids(conn, [int(i) for i in paper_ids])}
+        return [document_text(rows[i].title, rows[i].abstract) if i in rows else "" for i in map(int, paper_ids)]
+
+    def features(self, conn: sa.Connection, paper_ids: Sequence[int]) -> tuple[np.ndarray, PaperFeatures]:
+        """The embedded ones of `paper_ids` (in the order given) and their features."""
+        vectors = self.vectors(paper_ids)
+        found = np.array([i for i in map(int, paper_ids) if i in vectors], dtype=np.int64)
+        dim = self.dim
+        dense = np.vstack([vectors[int(i)] for i in found]) if len(found) else np.zeros((0, dim), dtype=np.float32)
+        vocabulary = self.vocabulary(conn)
+        sparse = vocabulary.transform(self._texts(conn, found)) if len(vocabulary) else None
+        return found, PaperFeatures(dense.astype(np.float32), sparse)
+
+    def store_sample(self, conn: sa.Connection, settings=DEFAULT_SETTINGS) -> StoreSample:
+        """The shared random negatives and reference, drawn again when the store has grown."""
+        store = self.store()
+        size = store.count() if store is not None else 0
+        with self._lock:
+            sample = self._sample
+        if sample is not None and size <= sample.store_size * RESAMPLE_GROWTH:
+            return sample
+        ids = store.ids() if store is not None else np.zeros(0, dtype=np.int64)
+        chosen = _sample(ids, settings.random_negatives + settings.reference_papers, SAMPLE_SEED + size)
+        # Most of the sample to the negatives, the rest (disjoint) to the reference, as fit() expects.
+        cut = len(chosen) * settings.random_negatives // (settings.random_negatives + settings.reference_papers)
+        negative_ids, negatives = self.features(conn, chosen[:cut])
+        reference_ids, reference = self.features(conn, chosen[cut:])
+        sample = StoreSample(negative_ids, negatives, reference_ids, reference, size)
+        with self._lock:
+            self._sample = sample
+        return sample
+
+    def day_candidates(self, conn: sa.Connection, day: date, paper_ids: Sequence[int]) -> tuple[np.ndarray, PaperFeatures]:
+        """Features of a day's embedded papers; their TF-IDF rows are kept on disk per day, made again
+        when the day's papers or the vocabulary changed."""
+        vocabulary = self.vocabulary(conn)
+        vectors = self.vectors(paper_ids)
+        found = np.array(sorted(i for i in map(int, paper_ids) if i in vectors), dtype=np.int64)
+        path = self.root / "for-you" / "days" / f"{day.isoformat()}.npz"
+        sparse = _cached_rows(path, found, vocabulary.key)
+        if sparse is None and len(vocabulary):
+            sparse = vocabulary.transform(self._texts(conn, found))
+            _cache_rows(path, found, vocabulary.key, sparse)
+        # An empty vocabulary (a store of a handful of papers) leaves the models to the embeddings.
+        dim = self.dim
+        dense = np.vstack([vectors[int(i)] for i in found]) if len(found) else np.zeros((0, dim), dtype=np.float32)
+        return found, PaperFeatures(dense.astype(np.float32), sparse)
+
+
+def _sample(ids: np.ndarray, n: int, seed: int) -> np.ndarray:
+    if len(ids) <= n:
+        return np.sort(ids)
+    return np.sort(np.random.default_rng(seed).choice(ids, size=n, replace=False))
+
+
+def _cached_rows(path: Path, ids: np.ndarray, key: str) -> sp.csr_matrix | None:
+    if not path.exists():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as kept:
+            if str(kept["key"]) != key or not np.array_equal(kept["ids"], ids):
+                return None
+            return sp.csr_matrix((kept["data"], kept["indices"], kept["indptr"]), shape=tuple(kept["shape"]))
+    except (OSError, ValueError, KeyError):  # a torn or foreign file: make the rows again
+        return None
+
+
+def _cache_rows(path: Path, ids: np.ndarray, key: str, rows: sp.csr_matrix) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp.npz")
+    np.savez(temporary, key=np.str_(key), ids=ids, data=rows.data, indices=rows.indices, indptr=rows.indptr,
+             shape=np.array(rows.shape))
+    temporary.replace(path)

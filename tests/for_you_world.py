@@ -8,9 +8,9 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
+from factories import make_record
 from paperfeed.db.papers import upsert_papers
 from paperfeed.normalize import normalize_record
-from factories import make_record
 
 TOPICS = {
     "diffusion": (

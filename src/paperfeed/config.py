@@ -103,8 +103,8 @@ class Settings(BaseSettings):
     mail_unsubscribe_to: str | None = Field(
         None, description="Mailbox named in List-Unsubscribe's mailto: link; default the mail_from address.",
     )
-    for_you_keep: int = Field(100, ge=10, le=1000,
-                              description="Best papers of each day kept per reader; a period's ranking shows at most this many.")
+    for_you_keep: int = Field(100, ge=10, le=1000, description="Best papers of each day kept per reader; "
+                              "a period's ranking shows at most this many.")
     for_you_days: int = Field(35, ge=1, le=400, description="Days of kept rankings (a month view needs 31).")
     digest_hour: int = Field(7, ge=0, le=23, description="Local hour (subscriber's time zone) digests go out from.")
     digest_weekday: str = Field(

@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
+from for_you_world import NEW_DAYS, build_world
 from paperfeed.config import Settings
 from paperfeed.db.collections import create_collection
 from paperfeed.db.for_you import kept_model, mark_read
@@ -20,7 +21,6 @@ from paperfeed.db.users import create_user
 from paperfeed.foryou.service import LEARNING, READY, START, Recommender
 from paperfeed.recommend import Match
 from paperfeed.search.maintenance import update_index
-from for_you_world import NEW_DAYS, build_world
 
 WEEK = (NEW_DAYS[0], NEW_DAYS[-1])
 

@@ -7,10 +7,9 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from paperfeed.recommend import PaperFeatures, fit
-from paperfeed.recommend import batch
-from paperfeed.recommend.kept import KeptModel, StaleModel, keep
+from paperfeed.recommend import PaperFeatures, batch, fit
 from paperfeed.recommend.kept import FORMAT as KEPT_FORMAT
+from paperfeed.recommend.kept import KeptModel, StaleModel, keep
 
 DIM, VOCABULARY = 16, 40
 

@@ -96,7 +96,8 @@ def forget_rankings(conn: sa.Connection, model_id: int) -> None:
     conn.execute(ranked_days.delete().where(ranked_days.c.model_id == model_id))
 
 
-def ranked_day_counts(conn: sa.Connection, model_ids: Iterable[int], start: date, end: date) -> dict[tuple[int, date], int]:
+def ranked_day_counts(conn: sa.Connection, model_ids: Iterable[int], start: date,
+                      end: date) -> dict[tuple[int, date], int]:
     """(model id, day) -> how many candidates the day had when it was ranked under that model."""
     ids = list(model_ids)
     if not ids:
@@ -153,7 +154,7 @@ def papers_by_day(conn: sa.Connection, start: date, end: date) -> dict[date, lis
     """Day -> ids of the papers of that day (announced, else published), from `start` to `end`."""
     found: dict[date, list[int]] = defaultdict(list)
     rows = conn.execute(sa.select(papers.c.id, PAPER_DAY.label("day"))
-                        .where(PAPER_DAY >= start, PAPER_DAY <= end).order_by(papers.c.id))
+                        .where(start <= PAPER_DAY, end >= PAPER_DAY).order_by(papers.c.id))
     for paper_id, day in rows:
         found[day].append(paper_id)
     return dict(found)
@@ -161,7 +162,7 @@ def papers_by_day(conn: sa.Connection, start: date, end: date) -> dict[date, lis
 
 def days_with_papers(conn: sa.Connection, since: date) -> list[date]:
     """The days since `since` that have papers, oldest first."""
-    rows = conn.execute(sa.select(PAPER_DAY.label("day")).where(PAPER_DAY >= since).distinct().order_by("day"))
+    rows = conn.execute(sa.select(PAPER_DAY.label("day")).where(since <= PAPER_DAY).distinct().order_by("day"))
     return [row.day for row in rows]
 
 

@@ -51,6 +51,7 @@ class FeatureSource:
         self._vocabulary: Vocabulary | None = None
         self._sample: StoreSample | None = None
         self._lock = threading.Lock()
+        self._store_lock = threading.RLock()
 
     @classmethod
     def open(cls, settings: Settings) -> FeatureSource:
@@ -76,12 +77,14 @@ class FeatureSource:
 
     @property
     def dim(self) -> int:
-        store = self.store()
+        with self._store_lock:
+            store = self.store()
         return store.dim if store is not None else 0
 
     def vectors(self, paper_ids: Sequence[int]) -> dict[int, np.ndarray]:
-        store = self.store()
-        return {} if store is None else store.vectors_for(paper_ids)
+        with self._store_lock:  # one SQLite connection, shared by the web workers' threads
+            store = self.store()
+            return {} if store is None else store.vectors_for(paper_ids)
 
     def vocabulary(self, conn: sa.Connection) -> Vocabulary:
         """The kept vocabulary; fitted over a random sample of the embedded store the first time."""
@@ -137,7 +140,8 @@ class FeatureSource:
             self._sample = sample
         return sample
 
-    def day_candidates(self, conn: sa.Connection, day: date, paper_ids: Sequence[int]) -> tuple[np.ndarray, PaperFeatures]:
+    def day_candidates(self, conn: sa.Connection, day: date,
+                       paper_ids: Sequence[int]) -> tuple[np.ndarray, PaperFeatures]:
         """Features of a day's embedded papers; their TF-IDF rows are kept on disk per day, made again
         when the day's papers or the vocabulary changed."""
         vocabulary = self.vocabulary(conn)

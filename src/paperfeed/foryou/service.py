@@ -38,7 +38,7 @@ from paperfeed.db.ratings import training_signals
 from paperfeed.foryou.features import FeatureSource
 from paperfeed.foryou.reasons import shared_words
 from paperfeed.library import TrainingSignals
-from paperfeed.recommend import DEFAULT_SETTINGS, Match, PaperFeatures, fit
+from paperfeed.recommend import DEFAULT_SETTINGS, Match, fit
 from paperfeed.recommend.batch import rank_many
 from paperfeed.recommend.kept import FORMAT, KeptModel, StaleModel, keep
 from paperfeed.search.documents import document_text
@@ -143,7 +143,8 @@ class Recommender:
                 continue
             models = [kept[row.id] for row in still]
             rankings = [(row.id, 0, []) for row in still] if not len(candidate_ids) else []
-            ranked = rank_many(models, candidates, vectors, keep=self.settings.for_you_keep) if len(candidate_ids) else ()
+            keep_best = self.settings.for_you_keep
+            ranked = rank_many(models, candidates, vectors, keep=keep_best) if len(candidate_ids) else ()
             for index, best in ranked:
                 items = [KeptItem(int(candidate_ids[r]), day, float(s), float(p))
                          for r, s, p in zip(best.rows, best.scores, best.percentiles, strict=True)]

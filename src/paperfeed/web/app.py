@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from paperfeed import __version__
 from paperfeed.config import Settings
 from paperfeed.db.engine import make_engine
+from paperfeed.foryou.service import Recommender
 from paperfeed.mcp_server import MCP_PATH, McpEndpoint
 from paperfeed.search import IndexPaths, SearchService
 from paperfeed.web.accounts_setup import install_accounts
@@ -79,6 +80,7 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None, search: S
     async def lifespan(_app: FastAPI):
         async with _app.state.mcp.running():
             yield
+        _app.state.recommender.close()
         if owns_engine:
             engine.dispose()
 
@@ -96,6 +98,7 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None, search: S
     app.state.secret_key = secret_key
     app.state.metrics = Metrics(engine, IndexPaths(settings.data_dir / "index"))
     app.state.search = LazySearch(settings, engine, search, observe_leg=app.state.metrics.observe_search_leg)
+    app.state.recommender = Recommender(settings)  # "For you": kept models and rankings (paperfeed.foryou)
     app.state.templates = make_templates()
     app.state.katex_installed = katex_installed()
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -13,6 +13,7 @@ from fastapi import Depends, Request
 
 from paperfeed.config import Settings
 from paperfeed.db.users import User
+from paperfeed.foryou.service import Recommender
 from paperfeed.search import SearchService
 
 
@@ -35,6 +36,10 @@ def get_search(request: Request) -> SearchService | None:
     return request.app.state.search.get()
 
 
+def get_recommender(request: Request) -> Recommender:
+    return request.app.state.recommender
+
+
 def get_user(request: Request) -> User | None:
     """The signed-in user, set on request.state by the accounts middleware; None when signed out."""
     return getattr(request.state, "user", None)
@@ -44,4 +49,5 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 EngineDep = Annotated[sa.Engine, Depends(get_engine)]
 ConnDep = Annotated[sa.Connection, Depends(get_conn)]
 SearchDep = Annotated[SearchService | None, Depends(get_search)]
+RecommenderDep = Annotated[Recommender, Depends(get_recommender)]
 UserDep = Annotated[User | None, Depends(get_user)]

@@ -98,7 +98,7 @@ class KeptModel:
             sparse = arrays["sparse_coef"].astype(np.float32) if "sparse_coef" in arrays else None
             return KeptModel(
                 tuple(header["names"]), arrays["weights"], arrays["means"], arrays["scales"],
-                arrays["dense_coef"] if "dense_coef" in arrays else None, header["dense_intercept"],
+                arrays.get("dense_coef"), header["dense_intercept"],
                 sparse, header["sparse_intercept"], arrays["nearest_ids"], arrays["negative_ids"],
                 header["nearest_k"], header["negative_weight"], arrays["reference"], header["strong_above"],
                 header["weak_above"], header["positives"], header["explicit_negatives"], header["vocabulary_key"],

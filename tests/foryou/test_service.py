@@ -151,3 +151,24 @@ def test_days_without_papers_rank_nothing(world):
     with engine.begin() as conn:
         result = recommender.for_you(conn, user, date(2030, 1, 1), date(2030, 1, 31))
     assert result.state == READY and result.items == []
+
+
+def test_the_job_refits_changed_readers_and_ranks_everyones_days_once(world):
+    from paperfeed.foryou.job import rank_everyone
+
+    settings, engine, ids, recommender = world
+    first, second, idle = reader(engine), reader(engine, "b@example.org"), reader(engine, "c@example.org")
+    save(engine, first, ids["diffusion"]["library"][:4])
+    save(engine, second, ids["economics"]["library"][:4])
+    save(engine, idle, ids["protein"]["library"][:1])  # too little to learn from: no model
+    report = rank_everyone(engine, settings, days=40, recommender=recommender)
+    assert (report.readers, report.refitted, report.models) == (3, 2, 2)
+    assert report.rankings == 2 * report.days and report.days >= len(NEW_DAYS)
+    again = rank_everyone(engine, settings, days=40, recommender=recommender)
+    assert (again.refitted, again.rankings) == (0, 0)  # nothing changed: nothing fitted or ranked twice
+    with engine.begin() as conn:
+        rate_paper(conn, second, ids["economics"]["new"][0], -1)
+    changed = rank_everyone(engine, settings, days=40, recommender=recommender)
+    assert (changed.refitted, changed.rankings) == (1, report.days)  # only the reader who rated
+    top = ranking(world, first, limit=5).items  # the page reads what the job kept
+    assert {topic_of(ids, item.paper_id) for item in top} == {"diffusion"}

@@ -160,10 +160,9 @@ def papers_by_day(conn: sa.Connection, start: date, end: date) -> dict[date, lis
     return dict(found)
 
 
-def days_with_papers(conn: sa.Connection, since: date) -> list[date]:
-    """The days since `since` that have papers, oldest first."""
-    rows = conn.execute(sa.select(PAPER_DAY.label("day")).where(since <= PAPER_DAY).distinct().order_by("day"))
-    return [row.day for row in rows]
+def latest_paper_day(conn: sa.Connection) -> date | None:
+    """The newest day (announced, else published) of any paper."""
+    return conn.execute(sa.select(sa.func.max(PAPER_DAY))).scalar()
 
 
 def everyone_evidence(conn: sa.Connection) -> dict[int, list[Evidence]]:

@@ -84,6 +84,7 @@ class Recommender:
     def __init__(self, settings: Settings, source: FeatureSource | None = None) -> None:
         self.settings = settings
         self.source = source or FeatureSource.open(settings)
+        self.fits = 0  # models fitted by this recommender (the job reports it)
 
     def close(self) -> None:
         self.source.close()
@@ -117,6 +118,7 @@ class Recommender:
                     explicit_negatives=negatives if negative_ids else None, settings=DEFAULT_SETTINGS)
         kept = keep(model, positive_ids, negative_ids, vocabulary.key)
         put_model(conn, user_id, scope, collection_id, key, len(positive_ids), kept.to_bytes())
+        self.fits += 1
         return kept_model(conn, user_id, scope)
 
     # --- ranking ------------------------------------------------------------------------------

@@ -66,12 +66,18 @@ def index_command(
             context.settings, engine, rebuild=rebuild, keyword=not semantic_only, semantic=not keyword_only,
             time_budget_s=time_budget, on_keyword=on_keyword, on_semantic=on_semantic,
         )
+    if not keyword_only:  # new embeddings: the readers' "For you" rankings of the new days, kept
+        from paperfeed.foryou.job import rank_everyone
+
+        ranked = rank_everyone(engine, context.settings)
+        report["for_you_rankings"] = ranked.rankings
     if as_json:
         out.print_json(orjson.dumps(report).decode())
     else:
         out.print(
             f"keyword: {report['keyword_indexed']:,} papers (re)indexed, {report['keyword_total']:,} in the index; "
             f"semantic: {report['embedded']:,} embedded, {report['vectors']:,} of {report['papers']:,} papers ready"
+            + (f"; for you: {report['for_you_rankings']:,} reader-days ranked" if "for_you_rankings" in report else "")
         )
 
 

@@ -36,6 +36,11 @@ def paperfeed(env: dict[str, str], *args: str, timeout: float = 60) -> subproces
     return subprocess.run([str(CONSOLE_SCRIPT), *args], env=env, capture_output=True, text=True, timeout=timeout)
 
 
+def _with_jobs_off(serve_args: tuple[str, ...]) -> list[str]:
+    """The scheduled jobs stay off unless a test asks for them (--jobs): they would harvest and embed."""
+    return list(serve_args) if "--jobs" in serve_args else [*serve_args, "--no-jobs"]
+
+
 @contextmanager
 def serving(tmp_path: Path, *serve_args: str, **env: str) -> Iterator[tuple[str, Path]]:
     """A migrated store in tmp_path/data and `paperfeed serve` on it; yields (base URL, data folder).
@@ -47,7 +52,7 @@ def serving(tmp_path: Path, *serve_args: str, **env: str) -> Iterator[tuple[str,
     port = free_port()
     log_path = tmp_path / "serve.log"
     with log_path.open("w") as log:
-        process = subprocess.Popen([str(CONSOLE_SCRIPT), "serve", "--port", str(port), *serve_args],
+        process = subprocess.Popen([str(CONSOLE_SCRIPT), "serve", "--port", str(port), *_with_jobs_off(serve_args)],
                                    env=variables, stdout=subprocess.DEVNULL, stderr=log, text=True)
         base = f"http://127.0.0.1:{port}"
         try:

@@ -33,7 +33,7 @@ MAKEFILE = (REPO / "Makefile").read_text()
 VERSION = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
 # Commands a deploy file names before they exist, and what brings each. Once one exists this test
 # fails until it is taken off the list, and from then on its command lines are checked like the others.
-PENDING = {"worker": "the scheduler (issue 12, item 1)"}
+PENDING: dict[str, str] = {}
 
 
 def unit(path: Path) -> configparser.ConfigParser:
@@ -155,7 +155,8 @@ def test_the_compose_file_passes_valid_settings_that_point_at_its_own_services(m
     assert settings.metrics_token is not None  # given; left unset in .env it is None (tests/web/test_metrics.py)
     assert set(web["depends_on"]) == {"migrate", "redis"}
     assert COMPOSE["services"]["migrate"]["command"] == ["paperfeed", "db", "upgrade"]
-    assert COMPOSE["services"]["worker"]["profiles"] == ["worker"]  # kept out of `up` until `worker` exists
+    assert "profiles" not in COMPOSE["services"]["worker"]  # `up` starts the worker beside the web
+    assert "--no-jobs" in web["command"]  # ...and the web leaves the jobs to it
 
 
 def test_the_compose_healthcheck_asks_the_real_readiness_route_of_a_real_server(tmp_path):

@@ -106,6 +106,16 @@ class Settings(BaseSettings):
     for_you_keep: int = Field(100, ge=10, le=1000, description="Best papers of each day kept per reader; "
                               "a period's ranking shows at most this many.")
     for_you_days: int = Field(35, ge=1, le=400, description="Days of kept rankings (a month view needs 31).")
+    jobs_arxiv_cron: str = Field("30 20 * * sun,mon,tue,wed,thu", description="When the arXiv harvest runs "
+                                 "(crontab; arXiv announces at 20:00 US Eastern, Sunday to Thursday).")
+    jobs_arxiv_timezone: str = Field("America/New_York", description="Time zone of jobs_arxiv_cron.")
+    jobs_hf_cron: str = Field("10 * * * *", description="When the Hugging Face daily papers import runs (UTC).")
+    jobs_digest_cron: str = Field("5 * * * *", description="When due digests are sent (UTC; each subscriber's "
+                                  "own hour decides whether theirs is due).")
+    jobs_backup_cron: str = Field("30 3 * * *", description="When the nightly SQLite backup runs (UTC).")
+    jobs_index_seconds: int = Field(600, ge=30, description="How often pending papers are embedded and readers ranked.")
+    jobs_keyword_seconds: int = Field(30, ge=5, description="How often new papers are keyword-indexed (any path).")
+    backup_keep: int = Field(7, ge=1, description="Nightly backups kept under <data_dir>/backups.")
     digest_hour: int = Field(7, ge=0, le=23, description="Local hour (subscriber's time zone) digests go out from.")
     digest_weekday: str = Field(
         "monday", pattern="^(monday|tuesday|wednesday|thursday|friday|saturday|sunday)$",

@@ -60,7 +60,7 @@ def ingest_recent(
     source = RecentSource(origin, days, settings.sample)
     on_batch = on_start(source)
     if origin is Origin.LIVE:
-        summary = _harvest_days(engine, client, settings, days=days, today=today, on_batch=on_batch)
+        summary = harvest_days(engine, client, settings, days=days, today=today, on_batch=on_batch)
     elif origin is Origin.SAMPLE:
         summary, _ = ingest_file(engine, settings.sample, batch_size=settings.ingest_batch_size, on_batch=on_batch)
     else:
@@ -68,15 +68,18 @@ def ingest_recent(
     return RecentIngest(source, summary)
 
 
-def _harvest_days(
-    engine: sa.Engine, client: HttpClient, settings: Settings, *, days: int, today: date, on_batch: OnBatch
+def harvest_days(
+    engine: sa.Engine, client: HttpClient, settings: Settings, *, days: int, today: date, on_batch: OnBatch = noop,
+    hf: bool = True,
 ) -> IngestSummary:
+    """The last `days` days of the followed categories from arXiv's OAI-PMH sets, then (with `hf`)
+    Hugging Face's daily pages of those days."""
     total = IngestSummary()
     since = today - timedelta(days=days)
     for set_spec in harvests.oai_sets_for(settings.categories):
         total = total.plus(harvests.harvest_arxiv_oai(
             engine, client, settings, set_spec=set_spec, from_date=since, until_date=None, on_batch=on_batch))
-    for offset in range(days):
+    for offset in range(days if hf else 0):
         total = total.plus(harvests.harvest_hf_daily(
             engine, client, settings, day=today - timedelta(days=offset), on_batch=on_batch))
     return total

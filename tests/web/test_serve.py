@@ -49,7 +49,7 @@ def test_serve_answers_on_its_port_and_workers_share_the_session_key(tmp_path):
     env = environment(tmp_path)
     assert paperfeed(env, "db", "upgrade").returncode == 0
     port = free_port()
-    process = subprocess.Popen([str(CONSOLE_SCRIPT), "serve", "--port", str(port), "--workers", "2"],
+    process = subprocess.Popen([str(CONSOLE_SCRIPT), "serve", "--port", str(port), "--workers", "2", "--no-jobs"],
                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -73,7 +73,7 @@ def test_serve_answers_on_its_port_and_workers_share_the_session_key(tmp_path):
 def test_serve_refuses_in_one_line_before_listening(tmp_path, extra, setup, message):
     if setup:
         assert paperfeed(environment(tmp_path), "db", "upgrade").returncode == 0
-    result = paperfeed(environment(tmp_path, **extra), "serve", "--port", str(free_port()))
+    result = paperfeed(environment(tmp_path, **extra), "serve", "--port", str(free_port()), "--no-jobs")
     assert result.returncode == 1
     assert message in " ".join(result.stderr.split())
     assert "Traceback" not in result.stderr
@@ -87,7 +87,7 @@ def test_a_link_the_cli_prints_in_development_is_accepted_by_the_server(tmp_path
     assert subscribed.returncode == 0, subscribed.stderr
     link = urlsplit(next(line for line in subscribed.stdout.split() if "/subscriptions/confirm?" in line))
     port = free_port()
-    process = subprocess.Popen([str(CONSOLE_SCRIPT), "serve", "--port", str(port), "--workers", "2"],
+    process = subprocess.Popen([str(CONSOLE_SCRIPT), "serve", "--port", str(port), "--workers", "2", "--no-jobs"],
                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
     try:

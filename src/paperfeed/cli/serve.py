@@ -19,6 +19,8 @@ def serve_command(
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes (one per core is a good start).")] = 1,
     forwarded_allow_ips: Annotated[str | None, typer.Option(
         help="Proxies whose X-Forwarded-For/-Proto to trust, e.g. 127.0.0.1 behind nginx.")] = None,
+    jobs: Annotated[bool, typer.Option(help="Run the scheduled jobs too (--no-jobs: a `paperfeed worker` does).")]
+    = True,
 ) -> None:
     """Serve the site: daily feed, trending, search, paper pages, accounts, JSON API, RSS/Atom.
 
@@ -37,6 +39,11 @@ def serve_command(
                "log_level": "warning", "access_log": False, "log_config": None}
     workers_module.use_metrics_folder(settings.data_dir / "metrics")
     err.print(f"paperfeed at http://{host}:{port} ({workers} worker{'s' if workers > 1 else ''}); Ctrl-C stops it")
+    scheduler = None
+    if jobs:  # in this (the supervising) process: one scheduler however many workers
+        from paperfeed.jobs.scheduler import start_jobs
+
+        scheduler = start_jobs(ctx.obj.migrated_engine(), settings)
     try:
         if workers == 1:
             uvicorn.run(workers_module.APP, factory=True, host=host, port=port, **options)
@@ -44,3 +51,6 @@ def serve_command(
             workers_module.serve_workers(host, port, workers, options)
     except OSError as exc:
         raise PaperfeedError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)

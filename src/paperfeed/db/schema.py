@@ -301,3 +301,26 @@ paper_reads = sa.Table(
     sa.Column("read_at", UTCDateTime(), nullable=False),
     sa.Index("ix_paper_reads_paper_id", "paper_id"),
 )
+
+# Scheduled jobs (paperfeed.jobs): one row per job (per node for a node's own jobs). A runner holding
+# the job's lock owns a due time by moving `claimed_due` forward in one conditional UPDATE, so however
+# many processes or machines fire the same schedule, one runs each due time; a row left "running" is a
+# runner that died (its lock died with it), and the next due time runs.
+job_state = sa.Table(
+    "job_state",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("claimed_due", UTCDateTime()),  # the latest due time a runner took
+    sa.Column("runner", sa.String(255)),  # host:pid of that runner
+    sa.Column("status", sa.String(16)),  # running, ok, failed, timeout
+    sa.Column("started_at", UTCDateTime()),
+    sa.Column("finished_at", UTCDateTime()),
+    sa.Column("duration_s", sa.Float),
+    sa.Column("attempts", sa.Integer),
+    sa.Column("result", sa.JSON),
+    sa.Column("last_error", sa.Text),
+    sa.Column("last_error_at", UTCDateTime()),
+    sa.Column("next_run_at", UTCDateTime()),
+    sa.Column("runs", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("failures", sa.Integer, nullable=False, server_default="0"),
+)

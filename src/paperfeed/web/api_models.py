@@ -290,3 +290,62 @@ class ImportReport(ApiModel):
     notFound: list[str] = Field(description="Ids and titles found neither in the store nor on arXiv.")
     problems: list[ImportProblem] = Field(description="Entries that could not be read; the rest were kept.")
     unfetched: str | None = Field(description="Why some papers were not fetched from arXiv (unreachable, too many).")
+
+
+# --- "For you" (private: each reader sees their own ranking alone) --------------------------------------
+
+ForYouState = Literal["start", "learning", "ready"]
+MatchName = Literal["strong match", "weak match"]
+
+
+class LibraryPaperRef(ApiModel):
+    """A library paper a recommendation is close to."""
+
+    id: str = Field(description="arXiv id without version, else paperfeed's key.")
+    title: str
+    url: str = Field(description="The paper's page on this site (a path).")
+
+
+class ForYouItem(PaperItem):
+    """A ranked paper: a list item as the other /api/ lists give it, with why it is recommended."""
+
+    score: float = Field(description="The reader model's score (higher ranks first).")
+    percentile: float = Field(description="Share of random store papers it outscores, 0-1.")
+    match: MatchName | None = Field(description='"strong match" or "weak match" where the score says so.')
+    day: str = Field(description="The paper's day (announced, else published), YYYY-MM-DD.")
+    closest: list[LibraryPaperRef] = Field(description="The library papers it is closest to, closest first.")
+    sharedWords: list[str] = Field(description="Words it shares with those papers.")
+
+
+class ForYou(ApiModel):
+    """GET /api/for-you: the reader's ranking of a period's papers, best first, with reasons."""
+
+    state: ForYouState = Field(description="start: nothing to learn from yet; learning: too little yet; "
+                                           "ready: ranked.")
+    positives: int = Field(description="Papers the model learns from (saved, upvoted, rated more).")
+    needed: int = Field(description="Positives still needed before papers are ranked (0 when ready).")
+    start: str = Field(description="The period's first day, YYYY-MM-DD.")
+    end: str = Field(description="The period's last day, YYYY-MM-DD.")
+    collection: CollectionRef | None = Field(description="The collection ranked for; null for the whole library.")
+    items: list[ForYouItem]
+
+
+class PrivateFeed(ApiModel):
+    id: int
+    collection: CollectionRef | None = Field(description="The collection it follows; null for the whole library.")
+    createdAt: datetime
+
+
+class NewPrivateFeed(PrivateFeed):
+    rss: str = Field(description="The RSS feed's address: shown in this answer only, never again.")
+    atom: str = Field(description="The Atom feed's address: shown in this answer only, never again.")
+
+
+class PrivateFeeds(ApiModel):
+    feeds: list[PrivateFeed]
+    created: NewPrivateFeed | None = Field(None, exclude_if=lambda value: value is None,
+                                           description="In the answer that created a feed only.")
+
+
+class FeedRevoked(ApiModel):
+    revoked: int = Field(description="The id of the revoked feed.")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Literal
@@ -54,7 +54,8 @@ def _day_moment(day: date | None) -> datetime | None:
     return datetime.combine(day, time(0), tzinfo=UTC) if day else None
 
 
-def _add_entry(feed: FeedGenerator, kind: str, card: Card, base_url: str, built_at: datetime) -> None:
+def _add_entry(feed: FeedGenerator, kind: str, card: Card, base_url: str, built_at: datetime,
+               note: str | None = None) -> None:
     paper = card.paper
     url = base_url + paper_path(paper.key)
     # The same moment the card's JSON calls publishedAt: when it was listed, else its arXiv day.
@@ -72,20 +73,23 @@ def _add_entry(feed: FeedGenerator, kind: str, card: Card, base_url: str, built_
     if categories:
         entry.category(categories)
     abstract = _xml_text(paper.abstract)
+    note = _xml_text(note)
     if kind == "rss":
         # RSS has no author element without an email address: names go in dc:creator.
         if names:
             entry.dc.dc_creator(names)
-        entry.description(html.escape(abstract))
+        entry.description(f"<p>{html.escape(note)}</p><p>{html.escape(abstract)}</p>" if note
+                          else html.escape(abstract))
     else:
         if names:
             entry.author([{"name": name} for name in names])
-        entry.summary(abstract, type="text")
+        entry.summary(f"{note}\n\n{abstract}" if note else abstract, type="text")
 
 
 def render_feed(kind: str, info: FeedInfo, cards: Sequence[Card], base_url: str,
-                built_at: datetime | None = None) -> bytes:
-    """The feed document for `cards`, in their order. No I/O: data in, bytes out."""
+                built_at: datetime | None = None, notes: Mapping[int, str] | None = None) -> bytes:
+    """The feed document for `cards`, in their order; `notes` (paper id -> plain text, such as why it
+    was recommended) goes before a paper's abstract. No I/O: data in, bytes out."""
     built_at = built_at or datetime.now(UTC)
     feed = FeedGenerator()
     if kind == "rss":
@@ -98,7 +102,7 @@ def render_feed(kind: str, info: FeedInfo, cards: Sequence[Card], base_url: str,
     feed.author({"name": "paperfeed"})  # Atom wants an author for entries that name none
     feed.generator("paperfeed")
     for card in cards:
-        _add_entry(feed, kind, card, base_url, built_at)
+        _add_entry(feed, kind, card, base_url, built_at, (notes or {}).get(card.paper.id))
     entries = feed.entry()
     feed.updated(max((entry.updated() for entry in entries), default=built_at))
     return feed.rss_str() if kind == "rss" else feed.atom_str()

@@ -139,7 +139,7 @@ class IngestSummary:
 
 # Digest subscriptions: what a reader asked for, as validated (digest/subscriptions) and as stored (db/subscriptions).
 FREQUENCIES = ("daily", "weekly")
-INTEREST_KINDS = ("category", "query", "author")
+INTEREST_KINDS = ("category", "query", "author", "collection")  # collection: a reader's own, by id (For you)
 
 # Subscriber status
 PENDING = "pending"  # until the confirmation link is followed; nothing is sent
@@ -151,7 +151,7 @@ BOUNCING = "bouncing"  # the mail server refused the address for good; nothing m
 @dataclass(frozen=True, slots=True)
 class Interest:
     kind: str  # one of INTEREST_KINDS
-    value: str  # "cs.CL", "diffusion distillation", "Yoshua Bengio"
+    value: str  # "cs.CL", "diffusion distillation", "Yoshua Bengio", "12" (a collection id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,12 +183,23 @@ class Subscriber:
 
 
 @dataclass(frozen=True, slots=True)
+class Recommendation:
+    """Why a reader's model recommends a paper: its label, the library papers it is closest to (closest
+    first) and the words it shares with them."""
+
+    match: str  # "strong match" or "weak match"
+    closest: tuple[Paper, ...] = ()
+    shared_words: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Pick:
     """A paper chosen for a digest, with every reason it is there ("new in cs.CL")."""
 
     paper: Paper
     reasons: tuple[str, ...]
-    section: str = "interests"  # or "trending"
+    section: str = "interests"  # or "trending", or "for-you" (ranked by the reader's model)
+    why: Recommendation | None = None  # for "for-you" picks
 
     @property
     def reason(self) -> str:

@@ -1,8 +1,13 @@
 """Digests and their papers: planned rows (pending), marked sent one by one, and the (subscriber, paper)
-pairs that make every paper reach a subscriber at most once, ever. Also the paper reads composing needs."""
+pairs that make every paper reach a subscriber at most once, ever. Also the paper reads composing needs,
+and which subscribers are readers (their "For you" section).
+
+A "For you" pick's reason is kept as JSON: the reason line and what explains it (the label, the closest
+library papers' ids, the shared words), so a digest sent by a later run still names and links them."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -10,8 +15,9 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from paperfeed.db.papers import paper_from_row, papers_by_ids
-from paperfeed.db.schema import PAPER_DAY, digest_papers, digests, papers, subscribers
-from paperfeed.models import ACTIVE, Paper, Pick
+from paperfeed.db.schema import PAPER_DAY, digest_papers, digests, papers, subscribers, users
+from paperfeed.emails import stored_spellings
+from paperfeed.models import ACTIVE, Paper, Pick, Recommendation
 
 # Digest status
 PENDING = "pending"  # planned with its papers; to be sent
@@ -52,6 +58,19 @@ class PendingDigest:
 def papers_new_since(conn: sa.Connection, since: date) -> list[Paper]:
     """Papers announced (else first published) on or after `since`."""
     return [paper_from_row(row) for row in conn.execute(sa.select(papers).where(since <= PAPER_DAY))]
+
+
+def readers_by_email(conn: sa.Connection, emails: Iterable[str]) -> dict[str, int]:
+    """The reader (user id) each of these subscriber addresses belongs to, however the account spells it."""
+    spellings = {email: stored_spellings(email) for email in set(emails)}
+    wanted = sorted(set().union(*spellings.values())) if spellings else []
+    accounts: dict[str, int] = {}
+    for chunk in _chunks(wanted):
+        rows = conn.execute(sa.select(users.c.email, users.c.id).where(users.c.email.in_(chunk)).order_by(users.c.id))
+        for row in rows:
+            accounts.setdefault(row.email, row.id)
+    return {email: min(accounts[s] for s in forms if s in accounts)
+            for email, forms in spellings.items() if forms & accounts.keys()}
 
 
 def periods_done(conn: sa.Connection, subscriber_ids: Sequence[int], periods: Iterable[str]) -> set[tuple[int, str]]:
@@ -95,12 +114,39 @@ def create_digests(conn: sa.Connection, planned: Sequence[PlannedDigest], now: d
         ids.update(conn.execute(statement).all())
     rows = [
         {"subscriber_id": p.subscriber_id, "paper_id": pick.paper.id, "digest_id": ids[p.message_id],
-         "position": position, "section": pick.section, "reason": pick.reason}
+         "position": position, "section": pick.section, "reason": _stored_reason(pick)}
         for p in planned for position, pick in enumerate(p.picks)
     ]
     if rows:
         conn.execute(digest_papers.insert(), rows)
     return len(planned)
+
+
+def _stored_reason(pick: Pick) -> str:
+    if pick.why is None:
+        return pick.reason
+    why = pick.why
+    return json.dumps({"reason": pick.reason, "match": why.match, "closest": [paper.id for paper in why.closest],
+                       "shared_words": list(why.shared_words)})
+
+
+def _explained(reason: str) -> dict | None:
+    """The JSON of a "For you" pick's reason; None for a plain reason line."""
+    if not reason.startswith("{"):
+        return None
+    try:
+        return json.loads(reason)
+    except ValueError:
+        return None
+
+
+def _pick(item: sa.Row, found: dict[int, Paper]) -> Pick:
+    explained = _explained(item.reason)
+    if explained is None:
+        return Pick(found[item.paper_id], (item.reason,), item.section)
+    closest = tuple(found[i] for i in explained["closest"] if i in found)  # a deleted library paper is left out
+    why = Recommendation(explained["match"], closest, tuple(explained["shared_words"]))
+    return Pick(found[item.paper_id], (explained["reason"],), item.section, why)
 
 
 def settle_pending(conn: sa.Connection, stale_before: datetime) -> dict[str, int]:
@@ -131,11 +177,12 @@ def pending_digests(conn: sa.Connection, after_id: int, limit: int, email: str |
         sa.select(digest_papers).where(digest_papers.c.digest_id.in_([row.id for row in rows]))
         .order_by(digest_papers.c.digest_id, digest_papers.c.position)
     ).all()
-    found = papers_by_ids(conn, [item.paper_id for item in items])
+    closest = [i for item in items if (explained := _explained(item.reason)) for i in explained["closest"]]
+    found = papers_by_ids(conn, [item.paper_id for item in items] + closest)
     picks: dict[int, list[Pick]] = {row.id: [] for row in rows}
     for item in items:
         if item.paper_id in found:
-            picks[item.digest_id].append(Pick(found[item.paper_id], (item.reason,), item.section))
+            picks[item.digest_id].append(_pick(item, found))
     return [PendingDigest(row.id, row.subscriber_id, row.email, row.frequency, row.period, row.message_id,
                           row.attempts, picks[row.id]) for row in rows]
 

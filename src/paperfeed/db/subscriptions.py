@@ -84,6 +84,13 @@ def set_interests(conn: sa.Connection, subscriber_id: int, interests: Sequence[I
         conn.execute(subscriber_interests.insert(), rows)
 
 
+def drop_interest(conn: sa.Connection, subscriber_id: int, interest: Interest) -> None:
+    """Forget one interest, e.g. a collection that no longer exists."""
+    conn.execute(subscriber_interests.delete().where(
+        subscriber_interests.c.subscriber_id == subscriber_id, subscriber_interests.c.kind == interest.kind,
+        subscriber_interests.c.value == interest.value))
+
+
 def set_status(conn: sa.Connection, subscriber_id: int, status: str, now: datetime, reason: str | None = None) -> None:
     values: dict = {"status": status}
     if status in _STATUS_TIMES:

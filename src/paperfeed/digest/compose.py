@@ -1,9 +1,12 @@
 """Choosing a subscriber's papers, and saying why each is there. Pure: the batch's candidates, the
-subscriber's interests and the papers they were sent before in; picks with reasons out.
+subscriber's interests, the reader's model's ranking (when the subscriber is a reader whose model is
+ready) and the papers they were sent before in; picks with reasons out.
 
-A digest has two sections. "For you": papers matching the subscriber's saved queries (the hybrid
-search's best hits among new papers, at most `query_papers` per query), followed authors and
-categories, taken round-robin across the interests so one busy category cannot crowd out a query.
+A digest has up to three sections. "For you" (FOR_YOU): the window's papers the reader's model calls a
+match, best first, at most `for_you_papers`, each with its label, the library papers it is closest to
+and the words it shares with them. Then the interests: papers matching the subscriber's saved queries
+(the hybrid search's best hits among new papers, at most `query_papers` per query), followed authors
+and categories, taken round-robin across the interests so one busy category cannot crowd out a query.
 "Trending": the window's most upvoted papers, up to `trending_papers` of the `max_papers`. A paper
 already sent to the subscriber is never picked again; a paper matching several interests is
 picked once and shows every reason ("matches your query 'x'; new in cs.CL; trending: 12 votes").
@@ -16,9 +19,11 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from paperfeed.identity import category_keys, name_key
-from paperfeed.models import Interest, Paper, Pick
+from paperfeed.models import Interest, Paper, Pick, Recommendation
 
 _KIND_ORDER = {"query": 0, "author": 1, "category": 2}  # most specific interests first
+FOR_YOU = "for-you"  # the section of papers ranked by the reader's model (digest_papers.section is 16 characters)
+FOR_YOU_PAPERS = 10
 
 
 @dataclass(slots=True)
@@ -95,15 +100,25 @@ def _reasons(paper: Paper, interests: Sequence[Interest], candidates: Candidates
 
 
 def compose_digest(interests: Sequence[Interest], candidates: Candidates, sent: Collection[int], *,
-                   max_papers: int = 20, trending_papers: int = 5, query_papers: int = 5) -> list[Pick]:
-    """The subscriber's picks in digest order; empty when nothing is new for them (then no digest)."""
-    interests = sorted(interests, key=lambda i: _KIND_ORDER[i.kind])  # stable: the subscriber's order within a kind
+                   max_papers: int = 20, trending_papers: int = 5, query_papers: int = 5,
+                   for_you: Sequence[tuple[int, Recommendation]] = (),
+                   for_you_papers: int = FOR_YOU_PAPERS) -> list[Pick]:
+    """The subscriber's picks in digest order; empty when nothing is new for them (then no digest).
+    `for_you` is the reader's model's ranking of the window, best first, each paper with why."""
+    interests = sorted((i for i in interests if i.kind in _KIND_ORDER),  # a collection interest picks no papers
+                       key=lambda i: _KIND_ORDER[i.kind])  # stable: the subscriber's order within a kind
     trending_left = [pid for pid, _ in candidates.trending if pid not in sent]
-    budget = max_papers - min(trending_papers, len(trending_left), max_papers)
+    trending_room = min(trending_papers, len(trending_left), max_papers)
+
+    recommended = [(pid, why) for pid, why in dict(for_you).items() if pid in candidates.papers and pid not in sent]
+    recommended = recommended[:max(0, min(for_you_papers, max_papers - trending_room))]
+    taken: set[int] = {pid for pid, _ in recommended}
+    picks = [Pick(candidates.papers[pid], (why.match, *_reasons(candidates.papers[pid], interests, candidates)),
+                  FOR_YOU, why) for pid, why in recommended]
+    budget = max_papers - trending_room - len(picks)
 
     # Round-robin over the interests: each turn, every interest adds its best paper not yet picked or sent.
     chosen: list[int] = []
-    taken: set[int] = set()
     queues = [(iter(_ranked_ids(i, candidates)), query_papers if i.kind == "query" else max_papers) for i in interests]
     counts = [0] * len(queues)
     active = list(range(len(queues)))
@@ -121,7 +136,7 @@ def compose_digest(interests: Sequence[Interest], candidates: Candidates, sent: 
             counts[slot] += 1
             if counts[slot] >= cap:
                 active.remove(slot)
-    picks = [Pick(candidates.papers[pid], _reasons(candidates.papers[pid], interests, candidates)) for pid in chosen]
+    picks += [Pick(candidates.papers[pid], _reasons(candidates.papers[pid], interests, candidates)) for pid in chosen]
 
     room = max_papers - len(picks)
     trending = [pid for pid in trending_left if pid not in taken][:min(trending_papers, room)]

@@ -28,6 +28,11 @@ padding-bottom:4px;margin:24px 0 12px">{{ section.title }}</h2>
 <a href="{{ item.url }}" style="font-size:16px;font-weight:600;color:#0b57d0;text-decoration:none">{{ item.title }}</a>
 <div style="font-size:13px;color:#555">{{ item.byline }}</div>
 <div style="font-size:13px;color:#7a4b00;margin:2px 0">{{ item.reason }}</div>
+{% if item.closest %}<div style="font-size:13px;color:#555;margin:2px 0">Close to:
+{% for title, href in item.closest %}{% if not loop.first %}; {% endif %}
+<a href="{{ href }}" style="color:#0b57d0">{{ title }}</a>{% endfor %}</div>{% endif %}
+{% if item.shared_words %}
+<div style="font-size:13px;color:#555;margin:2px 0">Shared words: {{ item.shared_words }}</div>{% endif %}
 {% if item.snippet %}<div style="font-size:14px;color:#333">{{ item.snippet }}</div>{% endif %}
 <div style="font-size:13px;margin-top:2px">
 {% for label, href in item.links %}{% if not loop.first %} &middot; {% endif %}
@@ -47,6 +52,14 @@ paperfeed, {{ period_label }}
 {{ loop.index }}. {{ item.title }}
    {{ item.byline }}
    Why: {{ item.reason }}
+{% if item.closest %}
+   Close to:
+{% for title, href in item.closest %}
+     - {{ title }} <{{ href }}>
+{% endfor %}{% endif %}
+{% if item.shared_words %}
+   Shared words: {{ item.shared_words }}
+{% endif %}
    {{ item.url }}
 {% endfor %}{% endfor %}
 --

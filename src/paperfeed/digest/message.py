@@ -26,7 +26,8 @@ from paperfeed.models import Paper, Pick, SubscriptionRequest
 
 MAIL_POLICY = policy.SMTP.clone(max_line_length=998)
 SNIPPET_CHARS = 300
-SECTION_TITLES = {"interests": "For you", "trending": "Trending"}
+SECTION_TITLES = {"for-you": "For you", "interests": "For you", "trending": "Trending"}
+INTERESTS_AFTER_FOR_YOU = "Your interests"  # the interests' title when the reader's model has a "For you"
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,10 +102,26 @@ def _snippet(text: str) -> str:
 def _item(base_url: str, pick: Pick) -> dict:
     paper = pick.paper
     links = [("abstract", paper.abs_url), ("PDF", paper.pdf_url), ("code", paper.code_url)]
+    why = pick.why
     return {
         "title": paper.title, "url": paper_url(base_url, paper), "byline": _byline(paper), "reason": pick.reason,
         "snippet": _snippet(paper.abstract), "links": [(label, href) for label, href in links if href],
+        # "For you": the library papers it is closest to, linked, and the words it shares with them
+        "closest": [(other.title, paper_url(base_url, other)) for other in why.closest] if why else [],
+        "shared_words": ", ".join(why.shared_words) if why else "",
     }
+
+
+def _sections(base_url: str, picks: Sequence[Pick]) -> list[dict]:
+    titles = dict(SECTION_TITLES)
+    if any(pick.section == "for-you" for pick in picks):
+        titles["interests"] = INTERESTS_AFTER_FOR_YOU
+    sections = []
+    for section, title in titles.items():
+        items = [_item(base_url, pick) for pick in picks if pick.section == section]
+        if items:
+            sections.append({"title": title, "papers": items})
+    return sections
 
 
 def digest_subject(count: int, period: str) -> str:
@@ -114,12 +131,9 @@ def digest_subject(count: int, period: str) -> str:
 
 def digest_message(settings: Settings, *, to: str, frequency: str, period: str, message_id: str,
                    picks: Sequence[Pick], links: DigestLinks, now: datetime) -> EmailMessage:
-    """A subscriber's digest: the picks grouped by section ("For you", "Trending"), each with its reasons."""
-    sections = []
-    for section, title in SECTION_TITLES.items():
-        items = [_item(settings.base_url, pick) for pick in picks if pick.section == section]
-        if items:
-            sections.append({"title": title, "papers": items})
+    """A subscriber's digest: the picks grouped by section ("For you", the interests, "Trending"), each
+    with its reasons."""
+    sections = _sections(settings.base_url, picks)
     subject = digest_subject(len(picks), period)
     site = urlsplit(settings.base_url).netloc or settings.base_url
     text, html = _render(

@@ -2,7 +2,9 @@
 
 1. Plan. For each active subscriber whose period is due (schedule.py) and has no digest yet, compose
    the digest (compose.py) and write it with its papers as a pending row with a fixed Message-ID,
-   500 subscribers per transaction. A digest with nothing new is written as 'empty' (no mail).
+   500 subscribers per transaction. A digest with nothing new is written as 'empty' (no mail). A
+   subscriber whose address is a reader's, with a READY model, gets a "For you" section first: the
+   period's papers as their model (or their chosen collection's) ranks them, read from the kept rankings.
 2. Send. Every pending digest, from this run or an interrupted one, is rendered (message.py), handed
    to the SMTP server (mailer.py) and marked sent in its own transaction right after the server
    accepts it.
@@ -30,8 +32,8 @@ from paperfeed.config import Settings
 from paperfeed.db import digests as digest_store
 from paperfeed.db import subscriptions as subscriber_store
 from paperfeed.db.locks import exclusive
-from paperfeed.digest.candidates import gather_candidates
-from paperfeed.digest.compose import compose_digest
+from paperfeed.digest.candidates import digest_readers, for_you_ranking, gather_candidates
+from paperfeed.digest.compose import FOR_YOU_PAPERS, compose_digest
 from paperfeed.digest.mailer import PermanentFailure, TemporaryFailure
 from paperfeed.digest.message import DigestLinks, digest_message, new_message_id
 from paperfeed.digest.schedule import Period, due_period
@@ -80,8 +82,9 @@ def _due(engine: sa.Engine, settings: Settings, now: datetime,
 
 def plan_digests(engine: sa.Engine, settings: Settings, now: datetime, *, only_email: str | None = None,
                  open_search: Callable[[], object] | None = None, write: bool = True,
-                 report: SendReport | None = None) -> SendReport:
-    """Compose and (unless write=False, a dry run) store the digests due at `now`."""
+                 report: SendReport | None = None, recommender=None) -> SendReport:
+    """Compose and (unless write=False, a dry run) store the digests due at `now`. `recommender` (a
+    foryou Recommender) is opened here, on the first reader due, when none is given."""
     report = report or SendReport()
     due = _due(engine, settings, now, only_email)
     report.due += len(due)
@@ -89,38 +92,57 @@ def plan_digests(engine: sa.Engine, settings: Settings, now: datetime, *, only_e
     for subscriber, period in due:
         windows[(subscriber.frequency, period.since)].append((subscriber, period))
     search = None
+    opened = None
 
     def shared_search():  # opened once, on the first window that has saved queries
         nonlocal search
         search = search or open_search()
         return search
 
-    for (frequency, since), members in windows.items():
-        candidates = gather_candidates(
-            engine, since=since, frequency=frequency, now=now, per_query=settings.digest_query_papers,
-            queries={q for s, _ in members for q in s.of_kind("query")},
-            open_search=shared_search if open_search else None,
-        )
-        for start in range(0, len(members), PLAN_CHUNK):
-            chunk = members[start:start + PLAN_CHUNK]
-            with engine.begin() as conn:
-                sent = digest_store.papers_sent(conn, [s.id for s, _ in chunk], list(candidates.papers))
-                plans = [
-                    DigestPlan(s, p, compose_digest(
-                        s.interests, candidates, sent[s.id], max_papers=settings.digest_max_papers,
-                        trending_papers=settings.digest_trending_papers, query_papers=settings.digest_query_papers))
-                    for s, p in chunk
-                ]
-                if write:
-                    digest_store.create_digests(conn, [
-                        digest_store.PlannedDigest(plan.subscriber.id, plan.period.key, new_message_id(settings),
-                                                   plan.picks)
-                        for plan in plans
-                    ], now)
-                else:
-                    report.plans += plans
-            report.planned += sum(1 for plan in plans if plan.picks)
-            report.empty += sum(1 for plan in plans if not plan.picks)
+    def shared_recommender():
+        nonlocal opened
+        if recommender is not None:
+            return recommender
+        if opened is None:
+            from paperfeed.foryou.service import Recommender
+
+            opened = Recommender(settings)
+        return opened
+
+    try:
+        for (frequency, since), members in windows.items():
+            candidates = gather_candidates(
+                engine, since=since, frequency=frequency, now=now, per_query=settings.digest_query_papers,
+                queries={q for s, _ in members for q in s.of_kind("query")},
+                open_search=shared_search if open_search else None,
+            )
+            for start in range(0, len(members), PLAN_CHUNK):
+                chunk = members[start:start + PLAN_CHUNK]
+                with engine.begin() as conn:  # the model's rankings are kept as they are read: a write
+                    sent = digest_store.papers_sent(conn, [s.id for s, _ in chunk], list(candidates.papers))
+                    readers = digest_readers(conn, [s for s, _ in chunk], clean_up=write)
+                    plans = []
+                    for s, p in chunk:
+                        reader = readers.get(s.id)
+                        ranked = for_you_ranking(conn, shared_recommender(), reader, since, p.local_day, sent[s.id],
+                                                 FOR_YOU_PAPERS) if reader else []
+                        plans.append(DigestPlan(s, p, compose_digest(
+                            s.interests, candidates, sent[s.id], max_papers=settings.digest_max_papers,
+                            trending_papers=settings.digest_trending_papers,
+                            query_papers=settings.digest_query_papers, for_you=ranked)))
+                    if write:
+                        digest_store.create_digests(conn, [
+                            digest_store.PlannedDigest(plan.subscriber.id, plan.period.key,
+                                                       new_message_id(settings), plan.picks)
+                            for plan in plans
+                        ], now)
+                    else:
+                        report.plans += plans
+                report.planned += sum(1 for plan in plans if plan.picks)
+                report.empty += sum(1 for plan in plans if not plan.picks)
+    finally:
+        if opened is not None:
+            opened.close()
     return report
 
 

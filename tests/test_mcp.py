@@ -34,7 +34,7 @@ from web_client import build_app, serve
 
 CONSOLE_SCRIPT = Path(sys.executable).parent / "paperfeed"
 SITE = "http://127.0.0.1:8000"  # Settings' default base_url: the links the tools give
-TOOLS = {"search", "paper", "similar", "daily_papers", "trending"}
+TOOLS = {"search", "paper", "similar", "daily_papers", "trending", "for_you"}
 MONDAY, TUESDAY = date(2024, 5, 6), date(2024, 5, 7)
 
 PAPERS = [  # (record fields, listing day, upvotes, submitted by)

@@ -2,18 +2,17 @@
 
 Two transports, one server: `paperfeed mcp` speaks stdio (cli/mcp.py), and `paperfeed serve` answers
 streamable HTTP at /mcp (endpoint.py, routed by web/app.py). The tools (tools.py) are search,
-paper, similar, daily_papers and trending, over the same library calls as the web pages; their
+paper, similar, daily_papers, trending and for_you, over the same library calls as the web pages; their
 results (results.py) are typed, so clients get structured content with an output schema.
 
     from paperfeed.mcp_server.tools import build_server
     build_server(settings, engine, LazySearch(settings, engine)).run("stdio")
 
-Extension point, for a reader authenticated by an API token: a reader's library and "For you" list
-do not exist yet. Over HTTP the web app's session middleware has already checked the
-`Authorization: Bearer pf_...` token (an unknown one is a 401) and put the reader on the request's
-state; tools such as `library` and `for_you` will read it from `ctx.request_context.request` and answer
-"needs an API token" when there is none. Public tools work without a token. Over stdio there are no
-headers: the process already holds the store, so a reader would be named on the command line.
+A reader's own tools (for_you: their ranking) need their API token: over HTTP the web app's session
+middleware has already checked `Authorization: Bearer pf_...` (an unknown one is a 401) and put the
+reader on the request's state, where the tool reads it; a session cookie is never taken as a reader
+here (no CSRF protects this endpoint). Without a token, as over stdio, the tool says what it needs;
+the public tools work without one.
 """
 
 from paperfeed.mcp_server.endpoint import MCP_PATH, McpEndpoint

@@ -33,6 +33,8 @@ from paperfeed.web.searcher import LazySearch
 if TYPE_CHECKING:
     from mcp.server.transport_security import TransportSecuritySettings
 
+    from paperfeed.foryou.service import Recommender
+
 MCP_PATH = "/mcp"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 
@@ -52,8 +54,10 @@ def transport_security(base_url: str) -> TransportSecuritySettings:
 class McpEndpoint:
     """The ASGI app the web app routes MCP_PATH to; `running()` belongs in the app's lifespan."""
 
-    def __init__(self, settings: Settings, engine: sa.Engine, lazy_search: LazySearch) -> None:
+    def __init__(self, settings: Settings, engine: sa.Engine, lazy_search: LazySearch,
+                 recommender: Recommender | None = None) -> None:
         self._settings, self._engine, self._lazy_search = settings, engine, lazy_search
+        self._recommender = recommender  # the app's, for the for_you tool
         self._app: ASGIApp | None = None
 
     @asynccontextmanager
@@ -62,7 +66,7 @@ class McpEndpoint:
         (each lifespan of the app: tests start one app several times) makes a new server."""
         from paperfeed.mcp_server.tools import build_server
 
-        server = build_server(self._settings, self._engine, self._lazy_search)
+        server = build_server(self._settings, self._engine, self._lazy_search, self._recommender)
         app: ASGIApp = server.streamable_http_app(
             streamable_http_path=MCP_PATH, stateless_http=True, json_response=True,
             transport_security=transport_security(self._settings.base_url),

@@ -86,6 +86,25 @@ class TrendingPapers(Compact):
     next_offset: int | None = Field(None, description="Pass as `offset` for the next page; absent on the last.")
 
 
+class Recommended(PaperItem):
+    """A paper of the reader's "For you" ranking, with why."""
+
+    match: str | None = Field(None, description='"strong match" or "weak match" where the score says so.')
+    percentile: float = Field(description="Share of random store papers it outscores, 0-1.")
+    reasons: str = Field(description="Why: the library papers it is closest to and the words it shares with them.")
+    closest: list[str] = Field(description="Keys of the reader's library papers it is closest to, closest first.")
+
+
+class ForYouPapers(Compact):
+    state: str = Field(description="start: nothing saved yet; learning: too little to learn from; ready: ranked.")
+    needed: int = Field(description="Papers still to save, upvote or rate before the ranking starts.")
+    start: date
+    end: date
+    collection: str | None = Field(None, description="The collection ranked for; absent for the whole library.")
+    papers: list[Recommended]
+    next_offset: int | None = Field(None, description="Pass as `offset` for the next page; absent on the last.")
+
+
 def paper_url(site: str, key: str) -> str:
     """The paper's page on the site whose public address is `site` (Settings.base_url)."""
     return site.rstrip("/") + paper_path(key)

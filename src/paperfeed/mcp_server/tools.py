@@ -1,4 +1,5 @@
-"""The MCP server and its tools: search, paper, similar, daily_papers and trending.
+"""The MCP server and its tools: search, paper, similar, daily_papers and trending, and for a reader
+who sent an API token (over HTTP), for_you: their own ranking.
 
 Each tool is a few lines over what the web pages call (web/lists.py, web/cards.py, the search front,
 db/papers.get_paper), so a tool and the page of the same list hold the same papers. Every tool only
@@ -14,7 +15,7 @@ import functools
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import sqlalchemy as sa
 from mcp.server.mcpserver import Context, MCPServer
@@ -24,27 +25,38 @@ from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
 from paperfeed.config import Settings
+from paperfeed.db.for_you import latest_paper_day
 from paperfeed.db.papers import get_paper
+from paperfeed.db.users import User
 from paperfeed.errors import PaperfeedError
 from paperfeed.mcp_server.results import (
     DailyPapers,
+    ForYouPapers,
     PaperDetail,
     PaperList,
+    Recommended,
     TrendingPapers,
     next_offset,
     paper_detail,
+    paper_item,
     paper_items,
 )
+from paperfeed.recommendations import reasons, recommendations
 from paperfeed.search import MAX_LIMIT, MAX_OFFSET, Filters, SearchResults, SearchService
 from paperfeed.web import lists
 from paperfeed.web.cards import load_cards
+from paperfeed.web.periods import parse_period
 from paperfeed.web.searcher import NO_INDEX, LazySearch
+
+if TYPE_CHECKING:
+    from paperfeed.foryou.service import Recommender
 
 INSTRUCTIONS = (
     "paperfeed: research papers (mostly arXiv) with a daily list of featured papers, upvotes and trending. "
     "Find papers with `search` (words, \"phrases\", ti:/au:/abs:/cat: terms, plus filters), browse with "
     "`daily_papers` and `trending`, read one with `paper` and find related work with `similar`. Every list "
-    "gives each paper's `id`, which `paper` and `similar` take, and its `url` on this site."
+    "gives each paper's `id`, which `paper` and `similar` take, and its `url` on this site. With a reader's API "
+    "token, `for_you` gives their own ranking of new papers, with why."
 )
 READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
 
@@ -64,6 +76,7 @@ class Store:
     settings: Settings
     engine: sa.Engine
     search: LazySearch
+    recommender: Recommender | None = None  # the web app's; over stdio no reader can ask
 
     @property
     def site(self) -> str:
@@ -163,7 +176,58 @@ def trending(
                           next_offset=next_offset(offset, limit, page.more))
 
 
-TOOLS = (search, paper, similar, daily_papers, trending)
+NEEDS_TOKEN = ("for_you is a reader's own ranking: call this server over HTTP (/mcp) with the reader's API "
+               "token, 'Authorization: Bearer pf_...' (made on /account/tokens).")
+
+
+def _token_reader(ctx: Context) -> User:
+    """The reader whose API token came with the request (checked by the web app's session middleware);
+    never a browser's session cookie, which a page on another site could make a browser send."""
+    request = ctx.request_context.request
+    state = getattr(request, "state", None)
+    if state is None or getattr(state, "api_token", None) is None or getattr(state, "user", None) is None:
+        raise ToolError(NEEDS_TOKEN)
+    return state.user
+
+
+def for_you(
+    ctx: Context,
+    date: Annotated[dt.date | None, Field(description="A day; by default the latest day with papers.")] = None,
+    week: Annotated[str | None, Field(pattern=r"^\d{4}-W\d{2}$", description="An ISO week, e.g. 2026-W47.")] = None,
+    month: Annotated[str | None, Field(pattern=r"^\d{4}-\d{2}$", description="A month, e.g. 2026-11.")] = None,
+    collection: Annotated[int | None, Field(ge=1, le=2**31 - 1, description="Rank for one of the reader's "
+                                                                          "collections (its id).")] = None,
+    limit: Limit = 20,
+    offset: Offset = 0,
+    abstracts: Abstracts = False,
+) -> ForYouPapers:
+    """The reader's own ranking of a day's, week's or month's papers, best first, each with why: the
+    library papers it is closest to and the words they share. Needs the reader's API token."""
+    reader = _token_reader(ctx)
+    store = _store(ctx)
+    if store.recommender is None:
+        raise ToolError(NEEDS_TOKEN)
+    keep = store.settings.for_you_keep
+    if offset >= keep:
+        raise ToolError(f"offset {offset} is past the end: only the best {keep} papers are kept")
+    with store.engine.begin() as conn:  # the recommender keeps what it ranks
+        latest = latest_paper_day(conn) or dt.datetime.now(dt.UTC).date()
+        period = parse_period(date.isoformat() if date else None, week, month, latest)
+        found = recommendations(conn, store.recommender, reader.id, period.start, period.end,
+                                collection_id=collection, offset=offset, limit=limit)
+        cards = load_cards(conn, [item.paper for item in found.items], reader,
+                           scores={item.paper.id: item.ranked.score for item in found.items})
+    papers = [Recommended(**paper_item(card, store.site, abstract=abstracts).model_dump(),
+                          match=item.ranked.match.value if item.ranked.match else None,
+                          percentile=round(item.ranked.percentile, 4), reasons=reasons(item),
+                          closest=[paper.key for paper in item.closest])
+              for card, item in zip(cards, found.items, strict=True)]
+    return ForYouPapers(state=found.state, needed=found.needed, start=found.start, end=found.end,
+                        collection=found.collection.name if found.collection else None, papers=papers,
+                        next_offset=next_offset(offset, limit, found.has_more and offset + limit < keep))
+
+
+TOOLS = (search, paper, similar, daily_papers, trending, for_you)
 
 
 def _as_tool(fn: Callable[..., BaseModel]) -> Callable[..., CallToolResult]:
@@ -189,9 +253,11 @@ def _tools() -> tuple[Tool, ...]:
     return tuple(Tool.from_function(_as_tool(fn), annotations=READ_ONLY, structured_output=True) for fn in TOOLS)
 
 
-def build_server(settings: Settings, engine: sa.Engine, lazy_search: LazySearch) -> MCPServer:
-    """The MCP server over this store; `lazy_search` is the web app's when both run in one process."""
-    store = Store(settings, engine, lazy_search)
+def build_server(settings: Settings, engine: sa.Engine, lazy_search: LazySearch,
+                 recommender: Recommender | None = None) -> MCPServer:
+    """The MCP server over this store; `lazy_search` and `recommender` are the web app's when both run in
+    one process (without a recommender, for_you answers that it needs the HTTP endpoint and a token)."""
+    store = Store(settings, engine, lazy_search, recommender)
 
     @asynccontextmanager
     async def lifespan(_server: MCPServer) -> AsyncIterator[Store]:

@@ -110,7 +110,7 @@ def create_app(settings: Settings, *, engine: sa.Engine | None = None, search: S
     for router in ROUTERS:
         app.include_router(router)
     # MCP over streamable HTTP: a plain ASGI route, outside the CSRF dependency (see mcp_server/endpoint.py).
-    app.state.mcp = McpEndpoint(settings, engine, app.state.search)
+    app.state.mcp = McpEndpoint(settings, engine, app.state.search, app.state.recommender)
     app.add_route(MCP_PATH, app.state.mcp, include_in_schema=False)
     install_accounts(app, settings, engine)
     install_middleware(app, settings)  # the order, and why: see middleware.py

@@ -109,6 +109,17 @@ def _categories(values: Iterable[str]) -> list[str]:
     return [normalize_category(value) for value in values if _one_line(value)]
 
 
+def collection_interest(value: str | None) -> Interest | None:
+    """A reader's choice of the collection whose model ranks their digest's "For you" (its id; whether it
+    is theirs is the caller's check); None for the whole library."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or len(value) > 18:
+        raise InvalidInput(f"{value[:40]!r} is not a collection id")
+    return Interest("collection", str(int(value)))
+
+
 def split_lines(text: str | None) -> list[str]:
     """A form field that takes one item a line."""
     return [line.strip() for line in (text or "").splitlines() if line.strip()]

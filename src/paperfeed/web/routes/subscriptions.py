@@ -8,11 +8,16 @@ fetches every URL in a mail changes nothing. Forms carry the session's CSRF toke
 the site. The one exception is POST /unsubscribe: a mail client sends it for the reader
 (`List-Unsubscribe-Post: List-Unsubscribe=One-Click`) without any session, so it is a plain route
 outside the app-wide CSRF check, and the signed token is the authority.
+
+A reader signed in with the subscription's own address also chooses there which of their collections
+ranks the digest's "For you" (an interest of kind "collection"); anyone else holding the link keeps
+that choice as it is.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 from datetime import UTC, datetime
 from typing import Annotated
@@ -22,17 +27,21 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from paperfeed.config import Settings
+from paperfeed.db.collections import Collection, list_collections, require_collections
+from paperfeed.db.users import User
 from paperfeed.digest.mailer import Mailer
 from paperfeed.digest.signup import confirm, subscribe, subscriber_for_token, unsubscribe, update_preferences
 from paperfeed.digest.subscriptions import (
     MAX_INTERESTS,
     SubscriptionInvalid,
+    collection_interest,
     parse_request,
     split_categories,
     split_lines,
 )
 from paperfeed.digest.tokens import LinkSigner
-from paperfeed.errors import PaperfeedError
+from paperfeed.emails import email_key
+from paperfeed.errors import InvalidInput, PaperfeedError
 from paperfeed.models import Subscriber
 from paperfeed.web.accounts_setup import client_address
 from paperfeed.web.api_models import API_ERRORS, SubscriptionAccepted, SubscriptionIn
@@ -77,9 +86,10 @@ def _form_values(subscriber: Subscriber | None = None, **values) -> dict:
             "email": subscriber.email, "frequency": subscriber.frequency, "timezone": subscriber.timezone,
             "categories": subscriber.of_kind("category"), "queries": "\n".join(subscriber.of_kind("query")),
             "authors": "\n".join(subscriber.of_kind("author")),
+            "for_you_collection": next(iter(subscriber.of_kind("collection")), ""),
         }
     return {"email": "", "frequency": "daily", "timezone": "", "categories": [], "queries": "", "authors": "",
-            **values}
+            "for_you_collection": "", **values}
 
 
 def _parse_form(email: str, frequency: str, timezone: str, category: list[str], other_categories: str,
@@ -167,29 +177,53 @@ def confirm_form(request: Request, engine: EngineDep, token: TextField = ""):
                    _subscriber_json(subscriber))
 
 
+def _own_collections(engine, user: User | None, subscriber: Subscriber) -> list[Collection] | None:
+    """The signed-in reader's collections when the subscription is theirs (their address); else None."""
+    if user is None or email_key(user.email) != email_key(subscriber.email):
+        return None
+    with engine.connect() as conn:
+        return list_collections(conn, user.id)
+
+
+def _collection_choice(engine, user: User | None, subscriber: Subscriber, value: str) -> tuple:
+    """The collection interest the form asks for: only the subscription's own reader chooses one (of their
+    own collections: another's id is not found); anyone else keeps the one there is."""
+    if _own_collections(engine, user, subscriber) is None:
+        if value.strip():
+            raise InvalidInput(f"sign in as {subscriber.email} to rank this digest by one of your collections")
+        return tuple(i for i in subscriber.interests if i.kind == "collection")
+    interest = collection_interest(value)
+    if interest is None:
+        return ()
+    with engine.connect() as conn:
+        require_collections(conn, user.id, [int(interest.value)])
+    return (interest,)
+
+
 def _manage_page(request: Request, settings: Settings, subscriber: Subscriber, token: str, *, values=None,
-                 errors=None, saved: bool = False, status_code: int = 200) -> Response:
+                 errors=None, saved: bool = False, status_code: int = 200, collections=None) -> Response:
     unsubscribe_url = _signer(request).url("unsubscribe", subscriber.id, subscriber.email, _now())
     context = {"subscriber": subscriber, "token": token, "values": values or _form_values(subscriber),
                "errors": errors or {}, "saved": saved, "choices": settings.categories,
-               "unsubscribe_url": unsubscribe_url, "max_interests": MAX_INTERESTS}
+               "unsubscribe_url": unsubscribe_url, "max_interests": MAX_INTERESTS, "collections": collections}
     return respond(request, "subscriptions/manage.html", context,
                    {**_subscriber_json(subscriber), "errors": errors or {}}, status_code=status_code)
 
 
 @router.get("/subscriptions/manage", summary="A subscriber's preferences (the link in every digest)")
-def manage_page(request: Request, engine: EngineDep, settings: SettingsDep, token: str = ""):
+def manage_page(request: Request, engine: EngineDep, settings: SettingsDep, user: UserDep, token: str = ""):
     subscriber = subscriber_for_token(engine, _signer(request), "manage", token, _now())
-    return _manage_page(request, settings, subscriber, token)
+    return _manage_page(request, settings, subscriber, token, collections=_own_collections(engine, user, subscriber))
 
 
 @router.post("/subscriptions/manage", summary="Change frequency, time zone and interests")
-def manage_form(request: Request, engine: EngineDep, settings: SettingsDep, token: TextField = "",
+def manage_form(request: Request, engine: EngineDep, settings: SettingsDep, user: UserDep, token: TextField = "",
                 frequency: TextField = "daily", timezone: TextField = "",
                 category: Annotated[list[str] | None, Form()] = None, other_categories: TextField = "",
-                queries: TextField = "", authors: TextField = ""):
+                queries: TextField = "", authors: TextField = "", for_you_collection: TextField = ""):
     signer = _signer(request)
     subscriber = subscriber_for_token(engine, signer, "manage", token, _now())
+    collections = _own_collections(engine, user, subscriber)
     try:
         subscription = _parse_form(subscriber.email, frequency, timezone, category or [], other_categories,
                                    queries, authors, settings)
@@ -198,10 +232,13 @@ def manage_form(request: Request, engine: EngineDep, settings: SettingsDep, toke
             raise
         values = _form_values(email=subscriber.email, frequency=frequency, timezone=timezone,
                               categories=category or [], other_categories=other_categories, queries=queries,
-                              authors=authors)
-        return _manage_page(request, settings, subscriber, token, values=values, errors=exc.errors, status_code=400)
+                              authors=authors, for_you_collection=for_you_collection)
+        return _manage_page(request, settings, subscriber, token, values=values, errors=exc.errors, status_code=400,
+                            collections=collections)
+    chosen = _collection_choice(engine, user, subscriber, for_you_collection)
+    subscription = dataclasses.replace(subscription, interests=subscription.interests + chosen)
     subscriber = update_preferences(engine, signer, token, subscription, _now())
-    return _manage_page(request, settings, subscriber, token, saved=True)
+    return _manage_page(request, settings, subscriber, token, saved=True, collections=collections)
 
 
 @router.get("/unsubscribe", summary="Unsubscribe page: a button (nothing changes on GET)")

@@ -11,7 +11,8 @@ embedded yet have no features: they are ranked once they are.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -30,6 +31,47 @@ from paperfeed.search.indexer import IndexPaths, model_slug
 
 SAMPLE_SEED = 20_261_202
 RESAMPLE_GROWTH = 1.1  # draw the store sample again once the embedded store has grown by 10%
+RECOUNT_AFTER_S = 300.0  # how often the store's growth is checked
+
+
+class VectorTable(Mapping):
+    """Every kept embedding at once (float16, as the store keeps them: 150 MB for 200,000 papers), for
+    the ranking job, which needs the library papers of thousands of readers: one read of the store
+    instead of one query per reader. A Mapping of paper id -> float32 vector, with `rows` for many."""
+
+    def __init__(self, ids: np.ndarray, matrix: np.ndarray) -> None:
+        self.ids, self.matrix = ids, matrix  # ids sorted, as EmbeddingStore.load_all gives them
+
+    def _positions(self, paper_ids) -> tuple[np.ndarray, np.ndarray]:
+        wanted = np.asarray(paper_ids, dtype=np.int64)
+        at = np.searchsorted(self.ids, wanted)
+        at[at >= len(self.ids)] = 0
+        found = (self.ids[at] == wanted) if len(self.ids) else np.zeros(len(wanted), dtype=bool)
+        return at, found
+
+    def rows(self, paper_ids) -> np.ndarray:
+        """float32 rows of those of `paper_ids` that are kept, in the order given."""
+        at, found = self._positions(paper_ids)
+        return self.matrix[at[found]].astype(np.float32)
+
+    def kept_among(self, paper_ids) -> set[int]:
+        at, found = self._positions(paper_ids)
+        return set(self.ids[at[found]].tolist())
+
+    def __getitem__(self, paper_id: int) -> np.ndarray:
+        at, found = self._positions([paper_id])
+        if not found[0]:
+            raise KeyError(paper_id)
+        return self.matrix[at[0]].astype(np.float32)
+
+    def __contains__(self, paper_id) -> bool:
+        return bool(self._positions([int(paper_id)])[1][0])
+
+    def __iter__(self):
+        return iter(self.ids.tolist())
+
+    def __len__(self) -> int:
+        return len(self.ids)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +92,7 @@ class FeatureSource:
         self._store: EmbeddingStore | None = None
         self._vocabulary: Vocabulary | None = None
         self._sample: StoreSample | None = None
+        self._sample_checked = 0.0
         self._lock = threading.Lock()
         self._store_lock = threading.RLock()
 
@@ -85,6 +128,14 @@ class FeatureSource:
         with self._store_lock:  # one SQLite connection, shared by the web workers' threads
             store = self.store()
             return {} if store is None else store.vectors_for(paper_ids)
+
+    def vector_table(self) -> VectorTable:
+        """Every kept embedding, read at once (for a job over many readers)."""
+        with self._store_lock:
+            store = self.store()
+            if store is None:
+                return VectorTable(np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float16))
+            return VectorTable(*store.load_all(dtype=np.float16))
 
     def vocabulary(self, conn: sa.Connection) -> Vocabulary:
         """The kept vocabulary; fitted over a random sample of the embedded store the first time."""
@@ -123,10 +174,13 @@ class FeatureSource:
 
     def store_sample(self, conn: sa.Connection, settings=DEFAULT_SETTINGS) -> StoreSample:
         """The shared random negatives and reference, drawn again when the store has grown."""
-        store = self.store()
-        size = store.count() if store is not None else 0
         with self._lock:
             sample = self._sample
+        if sample is not None and time.monotonic() < self._sample_checked + RECOUNT_AFTER_S:
+            return sample  # counting the store costs ~15 ms: not on every refit after a rating
+        store = self.store()
+        size = store.count() if store is not None else 0
+        self._sample_checked = time.monotonic()
         if sample is not None and size <= sample.store_size * RESAMPLE_GROWTH:
             return sample
         ids = store.ids() if store is not None else np.zeros(0, dtype=np.int64)

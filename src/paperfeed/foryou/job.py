@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from paperfeed.config import Settings
 from paperfeed.db.for_you import (
+    drop_model,
     everyone_evidence,
     kept_models,
     latest_paper_day,
@@ -56,13 +57,20 @@ def rank_everyone(engine: sa.Engine, settings: Settings, *, days: int | None = N
         with engine.connect() as conn:
             evidence = everyone_evidence(conn)
             latest = latest_paper_day(conn)
+        vectors = recommender.source.vector_table()  # one read of every embedding, not one query per reader
+        with engine.connect() as conn:
+            kept_rows = {row.user_id: row for row in kept_models(conn, LIBRARY)}
         refitted = 0
         readers = list(evidence)
+        with engine.begin() as conn:  # readers who cleared everything keep no model (nor its rankings)
+            for user_id in set(kept_rows) - set(evidence):
+                drop_model(conn, user_id, LIBRARY)
         for chunk in _chunks(readers, 100):  # one transaction per 100 readers: an interruption keeps the rest
             with engine.begin() as conn:
                 for user_id in chunk:
                     fits = recommender.fits
-                    recommender.refresh(conn, user_id, signals=training_signals_from(evidence[user_id]))
+                    recommender.refresh(conn, user_id, signals=training_signals_from(evidence[user_id]),
+                                        vectors=vectors, row=kept_rows.get(user_id))
                     refitted += recommender.fits - fits
         if latest is None:
             return RankReport(len(readers), refitted, 0, 0, 0, 0, time.perf_counter() - began)
@@ -74,7 +82,7 @@ def rank_everyone(engine: sa.Engine, settings: Settings, *, days: int | None = N
         total = len(models) * len(by_day)
         for chunk in _chunks(models, READERS_PER_CHUNK):
             with engine.begin() as conn:
-                rankings += recommender.rank_days(conn, chunk, by_day)
+                rankings += recommender.rank_days(conn, chunk, by_day, vectors=vectors)
             done += len(chunk) * len(by_day)
             if on_progress:
                 on_progress(done, total)

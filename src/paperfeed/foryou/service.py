@@ -35,7 +35,7 @@ from paperfeed.db.for_you import (
 )
 from paperfeed.db.index_docs import paper_texts_by_ids
 from paperfeed.db.ratings import training_signals
-from paperfeed.foryou.features import FeatureSource
+from paperfeed.foryou.features import FeatureSource, VectorTable
 from paperfeed.foryou.reasons import shared_words
 from paperfeed.library import TrainingSignals
 from paperfeed.recommend import DEFAULT_SETTINGS, Match, fit
@@ -48,6 +48,7 @@ MIN_POSITIVES = 3  # below this the page asks for more rather than rank on one o
 CLOSEST = 3  # library papers named per recommendation
 
 START, LEARNING, READY = "start", "learning", "ready"
+UNREAD = object()  # refresh(): the kept row was not read by the caller
 
 
 def scope_of(collection_id: int | None) -> str:
@@ -92,21 +93,25 @@ class Recommender:
     # --- fitting ------------------------------------------------------------------------------
 
     def refresh(self, conn: sa.Connection, user_id: int, collection_id: int | None = None, *,
-                signals: TrainingSignals | None = None) -> KeptModelRow | None:
+                signals: TrainingSignals | None = None, vectors: VectorTable | None = None,
+                row: KeptModelRow | None | object = UNREAD) -> KeptModelRow | None:
         """The reader's kept model of a scope, fitted again first if what it learns from has changed;
-        None (and nothing kept) while there are fewer than MIN_POSITIVES embedded positives."""
+        None (and nothing kept) while there are fewer than MIN_POSITIVES embedded positives. A job over
+        every reader passes what it read once for all: every embedding (`vectors`) and the kept `row`."""
         signals = signals or training_signals(conn, user_id, collection_id)
         scope = scope_of(collection_id)
+        wanted = signals.positive_ids + signals.negative_ids
+        embedded = vectors.kept_among(wanted) if vectors is not None else set(self.source.vectors(wanted))
         # Oldest first, as fit() takes them; only embedded papers can be learned from.
-        vectors = self.source.vectors(signals.positive_ids + signals.negative_ids)
-        positive_ids = [i for i in reversed(signals.positive_ids) if i in vectors]
-        negative_ids = [i for i in reversed(signals.negative_ids) if i in vectors]
+        positive_ids = [i for i in reversed(signals.positive_ids) if i in embedded]
+        negative_ids = [i for i in reversed(signals.negative_ids) if i in embedded]
         if len(positive_ids) < MIN_POSITIVES:
             drop_model(conn, user_id, scope)
             return None
         vocabulary = self.source.vocabulary(conn)
         key = fitted_signals_key(vocabulary.key, positive_ids, negative_ids)
-        row = kept_model(conn, user_id, scope)
+        if row is UNREAD:
+            row = kept_model(conn, user_id, scope)
         if row is not None and row.signals_key == key:
             return row
         sample = self.source.store_sample(conn)
@@ -123,16 +128,19 @@ class Recommender:
 
     # --- ranking ------------------------------------------------------------------------------
 
-    def rank_days(self, conn: sa.Connection, rows: Sequence[KeptModelRow], days: Mapping[date, Sequence[int]]) -> int:
+    def rank_days(self, conn: sa.Connection, rows: Sequence[KeptModelRow], days: Mapping[date, Sequence[int]], *,
+                  vectors: VectorTable | None = None) -> int:
         """Rank these days' papers under these kept models where they are not ranked yet (or the day's
-        papers changed since); returns how many (model, day) rankings were made."""
+        papers changed since); returns how many (model, day) rankings were made. `vectors`: every
+        embedding, read once by a job over many readers."""
         if not rows or not days:
             return 0
         kept = {row.id: _load(row) for row in rows}
         usable = [row for row in rows if kept[row.id] is not None]
         counts = ranked_day_counts(conn, [row.id for row in usable], min(days), max(days))
-        vectors = self.source.vectors(sorted({int(i) for row in usable for model in [kept[row.id]]
-                                              for i in np.concatenate([model.nearest_ids, model.negative_ids])}))
+        if vectors is None:
+            vectors = self.source.vectors(sorted({int(i) for row in usable for model in [kept[row.id]]
+                                                  for i in np.concatenate([model.nearest_ids, model.negative_ids])}))
         made = 0
         for day, paper_ids in sorted(days.items()):
             # A day ranked with all its papers is current; otherwise compare with its embedded papers now.

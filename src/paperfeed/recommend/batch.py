@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from paperfeed.recommend.features import PaperFeatures
-from paperfeed.recommend.kept import KeptModel, _rows
+from paperfeed.recommend.kept import KeptModel, library_rows
 
 # Candidate-by-library-paper similarities held at once (float32): 2,000 candidates x 12,500 library
 # papers, 100 MB.
@@ -60,7 +60,7 @@ def _nearest(models: Sequence[KeptModel], dense: np.ndarray, vectors: Mapping[in
     out = np.zeros((dense.shape[0], len(models)), dtype=np.float64)
     dim = dense.shape[1]
     for ids_of, sign in ((lambda m: m.nearest_ids, 1.0), (lambda m: m.negative_ids, -1.0)):
-        blocks = [_rows(vectors, ids_of(model), dim) for model in models]
+        blocks = [library_rows(vectors, ids_of(model), dim) for model in models]
         having = [i for i, block in enumerate(blocks) if len(block)]
         if not having:
             continue

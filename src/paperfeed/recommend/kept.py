@@ -2,13 +2,12 @@
 ranker compares with (their vectors stay where the search index keeps them, so nothing is stored twice).
 
     kept = keep(model, positive_ids, negative_ids)   # the ids in the order fit() was given the rows
-    blob = kept.to_bytes()                           # numpy arrays in an .npz, no pickle
+    blob = kept.to_bytes()                           # a JSON header and raw arrays, no pickle
     model = KeptModel.from_bytes(blob).restore(vectors_by_id)
 """
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from paperfeed.recommend.calibration import Calibration, Standardizer
 from paperfeed.recommend.model import Component, ReaderModel
 from paperfeed.recommend.scorers import DENSE, SPARSE, LinearScorer, NearestItems
 
-FORMAT = 1  # bump when the layout changes: kept models of another format are refitted
+FORMAT = 2  # bump when the layout changes: kept models of another format are refitted
 
 
 class StaleModel(ValueError):
@@ -59,8 +58,8 @@ class KeptModel:
 
     def restore(self, vectors: Mapping[int, np.ndarray], dim: int) -> ReaderModel:
         """The ReaderModel again; library papers whose vector is gone (deleted papers) are left out."""
-        nearest = NearestItems(_rows(vectors, self.nearest_ids, dim), _rows(vectors, self.negative_ids, dim),
-                               self.nearest_k, self.negative_weight)
+        nearest = NearestItems(library_rows(vectors, self.nearest_ids, dim),
+                               library_rows(vectors, self.negative_ids, dim), self.nearest_k, self.negative_weight)
         scorers = {"nearest": nearest}
         if self.dense_coef is not None:
             scorers["dense"] = LinearScorer(DENSE, self.dense_coef, self.dense_intercept)
@@ -78,34 +77,63 @@ class KeptModel:
                   "negative_weight": self.negative_weight, "strong_above": self.strong_above,
                   "weak_above": self.weak_above, "positives": self.positives,
                   "explicit_negatives": self.explicit_negatives, "vocabulary_key": self.vocabulary_key}
-        arrays = {"header": np.frombuffer(json.dumps(header).encode(), dtype=np.uint8), "weights": self.weights,
-                  "means": self.means, "scales": self.scales, "nearest_ids": self.nearest_ids,
-                  "negative_ids": self.negative_ids, "reference": self.reference}
+        arrays = {"weights": self.weights, "means": self.means, "scales": self.scales,
+                  "nearest_ids": self.nearest_ids, "negative_ids": self.negative_ids, "reference": self.reference}
         if self.dense_coef is not None:
             arrays["dense_coef"] = self.dense_coef
         if self.sparse_coef is not None:
             arrays["sparse_coef"] = self.sparse_coef.astype(np.float16)  # half the bytes; scores move < 1e-3
-        buffer = io.BytesIO()
-        np.savez_compressed(buffer, **arrays)
-        return buffer.getvalue()
+        return _pack(header, arrays)
 
     @staticmethod
     def from_bytes(blob: bytes) -> KeptModel:
-        with np.load(io.BytesIO(blob), allow_pickle=False) as arrays:
-            header = json.loads(arrays["header"].tobytes())
-            if header.get("format") != FORMAT:
-                raise StaleModel(f"kept model format {header.get('format')!r}, this version reads {FORMAT}")
-            sparse = arrays["sparse_coef"].astype(np.float32) if "sparse_coef" in arrays else None
-            return KeptModel(
-                tuple(header["names"]), arrays["weights"], arrays["means"], arrays["scales"],
-                arrays.get("dense_coef"), header["dense_intercept"],
-                sparse, header["sparse_intercept"], arrays["nearest_ids"], arrays["negative_ids"],
-                header["nearest_k"], header["negative_weight"], arrays["reference"], header["strong_above"],
-                header["weak_above"], header["positives"], header["explicit_negatives"], header["vocabulary_key"],
-            )
+        header, arrays = _unpack(blob)
+        if header.get("format") != FORMAT:
+            raise StaleModel(f"kept model format {header.get('format')!r}, this version reads {FORMAT}")
+        sparse = arrays["sparse_coef"].astype(np.float32) if "sparse_coef" in arrays else None
+        return KeptModel(
+            tuple(header["names"]), arrays["weights"], arrays["means"], arrays["scales"],
+            arrays.get("dense_coef"), header["dense_intercept"],
+            sparse, header["sparse_intercept"], arrays["nearest_ids"], arrays["negative_ids"],
+            header["nearest_k"], header["negative_weight"], arrays["reference"], header["strong_above"],
+            header["weak_above"], header["positives"], header["explicit_negatives"], header["vocabulary_key"],
+        )
 
 
-def _rows(vectors: Mapping[int, np.ndarray], ids: np.ndarray, dim: int) -> np.ndarray:
+# The bytes: a 4-byte little-endian header length, a JSON header naming each array's dtype, shape and
+# offset, then the arrays' raw bytes. Read back with np.frombuffer (no copy, no pickle, ~20x faster
+# than a compressed .npz, which made loading 10,000 kept models the ranking job's largest cost).
+def _pack(header: dict, arrays: dict[str, np.ndarray]) -> bytes:
+    layout, chunks, offset = {}, [], 0
+    for name, array in arrays.items():
+        data = np.ascontiguousarray(array)
+        layout[name] = [data.dtype.str, list(data.shape), offset]
+        chunks.append(data.tobytes())
+        offset += data.nbytes
+    head = json.dumps({**header, "arrays": layout}).encode()
+    return len(head).to_bytes(4, "little") + head + b"".join(chunks)
+
+
+def _unpack(blob: bytes) -> tuple[dict, dict[str, np.ndarray]]:
+    try:
+        size = int.from_bytes(blob[:4], "little")
+        header = json.loads(blob[4:4 + size])
+        body = memoryview(blob)[4 + size:]
+        arrays = {}
+        for name, (dtype, shape, offset) in header.pop("arrays").items():
+            count = int(np.prod(shape)) if shape else 1
+            arrays[name] = np.frombuffer(body, dtype=np.dtype(dtype), count=count, offset=offset).reshape(shape)
+    except (ValueError, KeyError, TypeError) as error:
+        raise StaleModel(f"not a kept model this version reads ({error})") from None
+    return header, arrays
+
+
+def library_rows(vectors: Mapping[int, np.ndarray], ids: np.ndarray, dim: int) -> np.ndarray:
+    """The vectors of those of `ids` that `vectors` holds, as float32 rows in order (a mapping with a
+    `rows` method, foryou's VectorTable, answers many at once)."""
+    if hasattr(vectors, "rows"):
+        rows = vectors.rows(ids)
+        return rows if len(rows) else np.zeros((0, dim), dtype=np.float32)
     found = [vectors[int(i)] for i in ids if int(i) in vectors]
     return np.vstack(found).astype(np.float32) if found else np.zeros((0, dim), dtype=np.float32)
 

@@ -66,16 +66,16 @@ class EmbeddingStore:
         with self._conn:
             self._conn.executemany("DELETE FROM embeddings WHERE paper_id = ?", [(int(i),) for i in paper_ids])
 
-    def load_all(self) -> tuple[np.ndarray, np.ndarray]:
-        """All ids (int64) and vectors (float32, one row each), in id order."""
+    def load_all(self, dtype=np.float32) -> tuple[np.ndarray, np.ndarray]:
+        """All ids (int64) and vectors (float32, or float16 as kept: half the memory), in id order."""
         ids, blobs = [], []
         for paper_id, blob in self._conn.execute("SELECT paper_id, vector FROM embeddings ORDER BY paper_id"):
             ids.append(paper_id)
             blobs.append(blob)
         if not ids:
-            return np.zeros(0, dtype=np.int64), np.zeros((0, self.dim), dtype=np.float32)
+            return np.zeros(0, dtype=np.int64), np.zeros((0, self.dim), dtype=dtype)
         vectors = np.frombuffer(b"".join(blobs), dtype=np.float16).reshape(len(ids), self.dim)
-        return np.asarray(ids, dtype=np.int64), vectors.astype(np.float32)
+        return np.asarray(ids, dtype=np.int64), vectors.astype(dtype)
 
     def ids(self) -> np.ndarray:
         return np.fromiter((row[0] for row in self._conn.execute("SELECT paper_id FROM embeddings")), dtype=np.int64)

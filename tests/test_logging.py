@@ -137,3 +137,9 @@ def test_the_cli_logs_json_lines_when_asked(tmp_path):
     assert as_text.returncode == 0 and as_text.stderr.strip() and not as_text.stderr.lstrip().startswith("{")
     wrong = paperfeed(environment(tmp_path / "c", PAPERFEED_LOG_FORMAT="xml"), "db", "upgrade")
     assert wrong.returncode == 1 and "PAPERFEED_LOG_FORMAT" in wrong.stderr and "Traceback" not in wrong.stderr
+
+
+def test_a_private_feed_token_in_the_path_never_reaches_the_log():
+    logged = loggable_target(b"/feeds/for-you/s3cr3t-token-value.rss", b"")
+    assert "s3cr3t" not in logged and logged == f"/feeds/for-you/{REDACTED}"
+    assert loggable_target(b"/feeds/daily.rss", b"") == "/feeds/daily.rss"

@@ -111,10 +111,22 @@ def redact_query(query: str) -> str:
     return "&".join(parts)
 
 
+# Paths whose last segment is a secret (a private feed's token): logged with it hidden.
+SECRET_PATH_PREFIXES = ("/feeds/for-you/",)
+
+
+def redact_path(path: str) -> str:
+    for prefix in SECRET_PATH_PREFIXES:
+        if path.startswith(prefix) and len(path) > len(prefix):
+            return prefix + REDACTED
+    return path
+
+
 def loggable_target(raw_path: bytes, query_string: bytes) -> str:
     """The request target as it may appear in a log: the path as sent (still percent-encoded, so an
-    encoded newline cannot start a forged line), the query with token-like values hidden."""
-    target = _escape(raw_path.decode("latin-1"))
+    encoded newline cannot start a forged line) with a secret segment hidden, the query with
+    token-like values hidden."""
+    target = _escape(redact_path(raw_path.decode("latin-1")))
     query = query_string.decode("latin-1")
     return f"{target}?{_escape(redact_query(query))}" if query else target
 

@@ -41,7 +41,7 @@ def settings_for(tmp_path: Path, database_url: str) -> Settings:
     return Settings(_env_file=None, data_dir=tmp_path / "data", database_url=database_url)
 
 
-def test_job(name: str, target: str, *, timeout_s: float = 60, retries: int = 0, backoff_s: float = 0.1) -> Job:
+def make_job(name: str, target: str, *, timeout_s: float = 60, retries: int = 0, backoff_s: float = 0.1) -> Job:
     return Job(name, f"job_targets:{target}", schedule.every(60), timeout_s=timeout_s, retries=retries,
                backoff_s=backoff_s)
 
@@ -79,7 +79,7 @@ def test_two_processes_firing_the_same_due_time_run_it_once(engine, database_url
     # The next due time runs again, once; an old due time never does.
     again = [start_runner(settings, "record", DUE + timedelta(minutes=1), time.time() + 3) for _ in range(2)]
     assert sorted(json.loads(r.communicate(timeout=90)[0])["status"] for r in again) == [OK, SKIPPED]
-    assert run_due(engine, settings, test_job("shared", "record"), DUE).status == SKIPPED
+    assert run_due(engine, settings, make_job("shared", "record"), DUE).status == SKIPPED
     assert len((job_env / "runs.txt").read_text().split()) == 2
     with engine.connect() as conn:
         state = job_states(conn)["shared"]
@@ -90,11 +90,11 @@ def test_two_processes_firing_the_same_due_time_run_it_once(engine, database_url
 def test_a_failing_job_is_retried_with_backoff_and_its_state_kept(engine, database_url, tmp_path, job_env):
     settings = settings_for(tmp_path, database_url)
     began = time.monotonic()
-    outcome = run_due(engine, settings, test_job("flaky", "fail_twice", retries=2, backoff_s=0.5), DUE)
+    outcome = run_due(engine, settings, make_job("flaky", "fail_twice", retries=2, backoff_s=0.5), DUE)
     assert (outcome.status, outcome.attempts, outcome.result) == (OK, 3, {"attempts_seen": 3})
     assert time.monotonic() - began >= 0.5 + 1.0  # 0.5 s, then 1 s: doubled
     (job_env / "attempts.txt").unlink()
-    failed = run_due(engine, settings, test_job("flaky", "fail_twice", retries=1), DUE + timedelta(hours=1))
+    failed = run_due(engine, settings, make_job("flaky", "fail_twice", retries=1), DUE + timedelta(hours=1))
     assert (failed.status, failed.attempts) == (FAILED, 2) and "attempt 2 fails on purpose" in failed.error
     with engine.connect() as conn:
         state = job_states(conn)["flaky"]
@@ -104,7 +104,7 @@ def test_a_failing_job_is_retried_with_backoff_and_its_state_kept(engine, databa
 
 def test_a_job_past_its_timeout_is_stopped(engine, database_url, tmp_path, job_env):
     settings = settings_for(tmp_path, database_url)
-    outcome = run_due(engine, settings, test_job("sleepy", "sleep_long", timeout_s=3, retries=2), DUE)
+    outcome = run_due(engine, settings, make_job("sleepy", "sleep_long", timeout_s=3, retries=2), DUE)
     assert (outcome.status, outcome.attempts) == (TIMEOUT, 1)  # a timeout is not retried
     pid = int((job_env / "sleeper.pid").read_text())
     assert not _alive(pid)

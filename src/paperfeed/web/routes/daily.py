@@ -7,17 +7,22 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 
 from paperfeed.db.feed import latest_feed_day
+from paperfeed.foryou.service import READY
 from paperfeed.rank import DEFAULT_HALF_LIFE
-from paperfeed.web import lists
+from paperfeed.recommendations import recommendations
+from paperfeed.web import library, lists
 from paperfeed.web.cards import card_json
-from paperfeed.web.deps import ConnDep, SettingsDep, UserDep
+from paperfeed.web.deps import ConnDep, EngineDep, RecommenderDep, SettingsDep, UserDep
+from paperfeed.web.for_you import for_you_url, ranked_cards
 from paperfeed.web.links import DAILY_PER_PAGE as PER_PAGE
 from paperfeed.web.links import daily_url, feeds_for
 from paperfeed.web.params import Day, Month, Page, Week, Window
 from paperfeed.web.periods import Period, day_period, month_period, week_period
-from paperfeed.web.render import respond
+from paperfeed.web.render import respond, wants_json
+from paperfeed.web.routes.api_for_you import for_you_items
 
 router = APIRouter()
+FOR_YOU_SHOWN = 10  # a signed-in reader's top For-you papers above the featured list
 
 
 def period_json(period: Period) -> dict:
@@ -27,8 +32,8 @@ def period_json(period: Period) -> dict:
 
 @router.get("/", summary="The daily feed of the latest day with papers")
 @router.get("/papers/daily", summary="The daily feed of a day, an ISO week or a month")
-def daily_page(request: Request, conn: ConnDep, settings: SettingsDep, user: UserDep, day: Day = None,
-               week: Week = None, month: Month = None, page: Page = 1):
+def daily_page(request: Request, conn: ConnDep, engine: EngineDep, settings: SettingsDep, recommender: RecommenderDep,
+               user: UserDep, day: Day = None, week: Week = None, month: Month = None, page: Page = 1):
     latest = latest_feed_day(conn, settings.categories)  # once: the default day and the last next link
     period = lists.feed_period(conn, settings, day.isoformat() if day else None, week, month, latest=latest)
     feed = lists.daily_feed(conn, settings, user, period, offset=(page - 1) * PER_PAGE, limit=PER_PAGE)
@@ -51,7 +56,19 @@ def daily_page(request: Request, conn: ConnDep, settings: SettingsDep, user: Use
     }
     context = {"feed": feed, "period": period, "links": links, "page": page, "section": "daily",
                "feeds": feeds_for("daily", "Daily papers")}
-    return respond(request, "daily.html", context, body)
+    for_you, headers = None, None
+    if user is not None and page == 1:  # a reader with a model sees their own best papers of the period first
+        with engine.begin() as write:  # the recommender keeps what it ranks
+            found = recommendations(write, recommender, user.id, period.start, period.end, limit=FOR_YOU_SHOWN)
+            if found.state == READY:
+                for_you = ranked_cards(write, user, found)
+                if wants_json(request):
+                    body["forYou"] = [item.model_dump(mode="json") for item in for_you_items(write, user, found.items)]
+        if for_you is not None:
+            links["forYou"] = for_you_url(period)
+            headers = library.PRIVATE
+    context["for_you"] = for_you
+    return respond(request, "daily.html", context, body, headers=headers)
 
 
 @router.get("/trending", summary="Papers with the most recent upvotes")

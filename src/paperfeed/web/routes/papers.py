@@ -10,11 +10,12 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from paperfeed.citations import export_citations
+from paperfeed.db.for_you import mark_read
 from paperfeed.errors import PaperfeedError
 from paperfeed.web import lists
 from paperfeed.web.cards import card_json, load_cards, paper_path
 from paperfeed.web.citation_meta import citation_meta
-from paperfeed.web.deps import ConnDep, SearchDep, SettingsDep, UserDep
+from paperfeed.web.deps import ConnDep, EngineDep, SearchDep, SettingsDep, UserDep
 from paperfeed.web.paper_markdown import paper_markdown
 from paperfeed.web.render import respond
 
@@ -44,8 +45,12 @@ def paper_bibtex(key: str, conn: ConnDep, user: UserDep):
 
 
 @router.get("/papers/{key:path}", summary="A paper's page (or its JSON)")
-def paper_page(request: Request, key: str, conn: ConnDep, search: SearchDep, settings: SettingsDep, user: UserDep):
+def paper_page(request: Request, key: str, conn: ConnDep, engine: EngineDep, search: SearchDep, settings: SettingsDep,
+               user: UserDep):
     card = lists.paper_card(conn, user, key)
+    if user is not None:  # opened: "For you" can hide it (hide_read); private, like the reader's library
+        with engine.begin() as write:
+            mark_read(write, user.id, card.paper.id)
     similar = []
     if search is not None:
         try:

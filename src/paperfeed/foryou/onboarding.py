@@ -1,0 +1,53 @@
+"""Papers for a new reader to start a library from: the week's most upvoted papers, then its most
+central ones (those whose embedding is closest to the mean of the week's: typical of what the
+instance's categories publish, so a reader finds their field among them). Pure: ids, upvote counts
+and embeddings in, the chosen papers with the reason each was chosen out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+MOST_UPVOTED, MOST_CENTRAL = "most upvoted", "most central"
+
+
+@dataclass(frozen=True, slots=True)
+class Starter:
+    paper_id: int
+    reason: str  # MOST_UPVOTED or MOST_CENTRAL
+    upvotes: int
+
+
+def most_central(vectors: Mapping[int, np.ndarray], n: int, *, leave_out: frozenset[int] = frozenset()) -> list[int]:
+    """The `n` papers whose embedding has the highest cosine to the mean direction of all of them
+    (ties: the lower id first); those in `leave_out` count towards the mean but are not chosen."""
+    if not vectors or n <= 0:
+        return []
+    ids = sorted(vectors)
+    rows = np.vstack([np.asarray(vectors[i], dtype=np.float32) for i in ids])
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    rows = rows / np.where(norms == 0, 1.0, norms)
+    mean = rows.mean(axis=0)
+    length = np.linalg.norm(mean)
+    if length == 0:
+        return [i for i in ids if i not in leave_out][:n]
+    similarity = rows @ (mean / length)
+    order = np.lexsort((np.asarray(ids), -similarity))  # by similarity, descending; then id
+    return [ids[j] for j in order if ids[j] not in leave_out][:n]
+
+
+def starter_papers(paper_ids: Sequence[int], upvotes: Mapping[int, int], vectors: Mapping[int, np.ndarray], *,
+                   upvoted: int = 5, central: int = 10) -> list[Starter]:
+    """Up to `upvoted` papers with upvotes, most first (then the lower id), followed by up to `central` of
+    the rest, most central first. Only `paper_ids` are chosen from; a paper without an embedding can be
+    among the upvoted, never among the central."""
+    candidates = list(dict.fromkeys(paper_ids))
+    voted = sorted((i for i in candidates if upvotes.get(i, 0) > 0), key=lambda i: (-upvotes[i], i))[:upvoted]
+    chosen = [Starter(i, MOST_UPVOTED, upvotes[i]) for i in voted]
+    week = {i: vectors[i] for i in candidates if i in vectors}
+    chosen += [Starter(i, MOST_CENTRAL, upvotes.get(i, 0))
+               for i in most_central(week, central, leave_out=frozenset(voted))]
+    return chosen

@@ -33,14 +33,24 @@ def test_the_mean_is_of_every_paper_not_of_those_left():
 
 def test_upvoted_papers_come_first_then_the_central_ones():
     upvotes = {4: 3, 5: 7, 2: 3}
-    chosen = starter_papers([1, 2, 3, 4, 5, 6], upvotes, VECTORS, upvoted=2, central=2)
+    chosen = starter_papers({"cs.CV": [1, 2, 3, 4, 5, 6]}, upvotes, VECTORS, upvoted=2, central=2)
     assert [(s.paper_id, s.reason, s.upvotes) for s in chosen] == [
         (5, MOST_UPVOTED, 7), (2, MOST_UPVOTED, 3),  # most votes, then the lower id among equals
         (1, MOST_CENTRAL, 0), (3, MOST_CENTRAL, 0),  # 4 has votes but was not among the two most upvoted
     ]
 
 
+def test_categories_take_turns_each_ranked_by_its_own_mean():
+    # "a" (1-4) has its mean at about 17 degrees: 2, 1, 3, 4 by closeness. "b" (5, 4, 3; 6 has no
+    # embedding) has its mean at about -14 degrees: 3, 5, 4. Turns: a's 2, b's 3, a's 1, b's 5, and a's
+    # next, 3, was taken by b: 4.
+    pools = {"a": [1, 2, 3, 4], "b": [5, 4, 3, 6]}
+    chosen = starter_papers(pools, {}, VECTORS, central=5)
+    assert [s.paper_id for s in chosen] == [2, 3, 1, 5, 4]
+
+
 def test_only_the_given_papers_are_chosen_and_a_paper_without_an_embedding_only_by_votes():
-    chosen = starter_papers([6, 4, 4, 5], {6: 1}, VECTORS, upvoted=5, central=5)
+    chosen = starter_papers({"a": [6, 4, 4, 5]}, {6: 1}, VECTORS, upvoted=5, central=5)
     assert [(s.paper_id, s.reason) for s in chosen] == [(6, MOST_UPVOTED), (4, MOST_CENTRAL), (5, MOST_CENTRAL)]
-    assert starter_papers([], {}, VECTORS) == []
+    assert starter_papers({}, {}, VECTORS) == []
+    assert starter_papers({"a": [1, 2], "b": []}, {}, VECTORS, central=5) == starter_papers({"a": [1, 2]}, {}, VECTORS)

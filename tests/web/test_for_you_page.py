@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
 
 import pytest
 import sqlalchemy as sa
 
 from factories import make_record
 from for_you_world import LIBRARY_DAY, NEW_DAYS, TOPICS, build_world
+from namesake_world import NAMESAKE, namesake_records
 from paperfeed.config import Settings
 from paperfeed.db.collections import create_collection
 from paperfeed.db.library import add_to_collection, save_paper, saved_among
@@ -29,7 +29,6 @@ from web_client import build_app, sqlite_engine, visit
 WEEK = NEW_DAYS[0].strftime("%G-W%V")
 CATEGORIES = [category for category, _, _ in TOPICS.values()]
 HOSTILE_TITLE = 'Denoising diffusion <script>alert("x")</script> & <b>guidance</b>'
-NAMESAKE = "Ada Namesake"
 
 
 @dataclass
@@ -43,22 +42,12 @@ class Site:
     namesakes: dict  # "vision" / "economics" -> paper ids by "Ada Namesake" with two sets of co-authors
 
 
-def _namesake_records():
-    def paper(n, coauthor, category, sentence):
-        return make_record(arxiv_id=f"2609.{n:05d}", title=f"{sentence.capitalize()}: part {n}",
-                           abstract=sentence.capitalize() + ".", categories=(category,),
-                           authors=(NAMESAKE, coauthor), announced_on=date(2026, 9, n), published_on=date(2026, 9, n))
-    vision = [paper(n, "Xavier Lens", "cs.CV", TOPICS["diffusion"][2][0]) for n in (1, 2, 3)]
-    economics = [paper(n, "Pat Ledger", "econ.GN", TOPICS["economics"][2][0]) for n in (11, 12)]
-    return vision, economics
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, models_dir):
     tmp = tmp_path_factory.mktemp("for-you-page")
     with sqlite_engine(tmp) as engine:
         ids = build_world(engine)
-        vision, economics = _namesake_records()
+        vision, economics = namesake_records()
         hostile = make_record(arxiv_id="2610.09999", title=HOSTILE_TITLE, abstract=" ".join(TOPICS["diffusion"][2]),
                               categories=("cs.CV",), announced_on=LIBRARY_DAY, published_on=LIBRARY_DAY)
         with engine.begin() as conn:

@@ -1,7 +1,7 @@
 """Papers for a new reader to start a library from: the week's most upvoted papers, then its most
-central ones (those whose embedding is closest to the mean of the week's: typical of what the
-instance's categories publish, so a reader finds their field among them). Pure: ids, upvote counts
-and embeddings in, the chosen papers with the reason each was chosen out.
+central ones (those whose embedding is closest to the mean of the week's papers of their category:
+typical of what each followed category publishes, so a reader finds their field among them). Pure:
+ids, upvote counts and embeddings in, the chosen papers with the reason each was chosen out.
 """
 
 from __future__ import annotations
@@ -39,15 +39,26 @@ def most_central(vectors: Mapping[int, np.ndarray], n: int, *, leave_out: frozen
     return [ids[j] for j in order if ids[j] not in leave_out][:n]
 
 
-def starter_papers(paper_ids: Sequence[int], upvotes: Mapping[int, int], vectors: Mapping[int, np.ndarray], *,
-                   upvoted: int = 5, central: int = 10) -> list[Starter]:
-    """Up to `upvoted` papers with upvotes, most first (then the lower id), followed by up to `central` of
-    the rest, most central first. Only `paper_ids` are chosen from; a paper without an embedding can be
-    among the upvoted, never among the central."""
-    candidates = list(dict.fromkeys(paper_ids))
+def starter_papers(pools: Mapping[str, Sequence[int]], upvotes: Mapping[int, int],
+                   vectors: Mapping[int, np.ndarray], *, upvoted: int = 5, central: int = 10) -> list[Starter]:
+    """Up to `upvoted` papers with upvotes, most first (then the lower id), followed by up to `central`
+    others, most central first. `pools` are the week's papers by category (a paper may be in several):
+    each category's papers are ranked by closeness to that category's own mean, and the categories take
+    turns, so that one large field does not fill the list. A paper without an embedding can be among
+    the upvoted, never among the central."""
+    candidates = list(dict.fromkeys(i for ids in pools.values() for i in ids))
     voted = sorted((i for i in candidates if upvotes.get(i, 0) > 0), key=lambda i: (-upvotes[i], i))[:upvoted]
     chosen = [Starter(i, MOST_UPVOTED, upvotes[i]) for i in voted]
-    week = {i: vectors[i] for i in candidates if i in vectors}
-    chosen += [Starter(i, MOST_CENTRAL, upvotes.get(i, 0))
-               for i in most_central(week, central, leave_out=frozenset(voted))]
+    taken = set(voted)
+    rankings = [iter(most_central({i: vectors[i] for i in ids if i in vectors}, len(ids))) for ids in pools.values()]
+    while rankings and len(chosen) < len(voted) + central:
+        for ranking in list(rankings):
+            paper_id = next((i for i in ranking if i not in taken), None)
+            if paper_id is None:
+                rankings.remove(ranking)
+                continue
+            taken.add(paper_id)
+            chosen.append(Starter(paper_id, MOST_CENTRAL, upvotes.get(paper_id, 0)))
+            if len(chosen) == len(voted) + central:
+                break
     return chosen

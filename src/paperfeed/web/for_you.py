@@ -26,7 +26,7 @@ from paperfeed.web.cards import Card, load_cards
 from paperfeed.web.periods import Period, week_period
 
 FOR_YOU = "/for-you"
-STARTER_POOL = 2000  # the week's papers the starters are chosen from (newest first)
+STARTER_POOL = 2000  # the week's papers the starters are chosen from (newest first), shared by the categories
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,9 +69,13 @@ def starter_week(period: Period, latest: date | None) -> Period:
 
 def starter_cards(conn: sa.Connection, recommender: Recommender, settings: Settings, user: User,
                   week: Period) -> list[StarterCard]:
-    """The week's most upvoted, then most central, papers in the followed categories, as cards."""
-    ids = feed.announced_papers(conn, week.start, week.end, settings.categories, limit=STARTER_POOL).ids
-    chosen = starter_papers(ids, upvote_counts(conn, ids), recommender.source.vectors(ids))
+    """The week's most upvoted, then most central, papers in the followed categories (each category's
+    most central in turn), as cards."""
+    pool = max(1, STARTER_POOL // max(1, len(settings.categories)))
+    pools = {category: feed.announced_papers(conn, week.start, week.end, [category], limit=pool).ids
+             for category in settings.categories}
+    ids = sorted({i for found in pools.values() for i in found})
+    chosen = starter_papers(pools, upvote_counts(conn, ids), recommender.source.vectors(ids))
     found = papers_by_ids(conn, [starter.paper_id for starter in chosen])
     chosen = [starter for starter in chosen if starter.paper_id in found]
     cards = load_cards(conn, [found[starter.paper_id] for starter in chosen], user)

@@ -271,3 +271,15 @@ def test_titles_in_the_reasons_are_escaped(site, reader):
     assert any(hostile_link in part for part in close_to)
     assert "<script>" not in page and "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page
     assert "&lt;b&gt;guidance&lt;/b&gt;" in page
+
+
+def test_bad_input_is_a_clear_error(site, reader):
+    visitor, _ = reader
+    assert visitor.client.get("/for-you?collection=abc").status_code == 422
+    assert visitor.client.get("/for-you?collection=0").status_code == 422
+    assert visitor.client.get("/for-you?week=2026-47").status_code == 422
+    past = visitor.client.get(f"/for-you?week={WEEK}&page=6")  # 5 pages of 20 are the 100 kept
+    assert past.status_code == 400 and "only the best 100 papers" in past.text
+    assert visitor.client.get("/library/mine?name=" + "x" * 301).status_code == 422
+    too_many = visitor.post_form("/library/mine/save", {"name": NAMESAKE, "paper": ["2609.00001"] * 101})
+    assert too_many.status_code == 422

@@ -66,6 +66,24 @@ def test_a_new_reader_is_asked_to_start_and_a_small_library_to_grow(world):
     assert (second.state, second.positives, second.needed) == (LEARNING, 2, 1)
 
 
+def test_reading_a_ranking_without_a_model_writes_nothing(world):
+    _, engine, ids, _ = world
+    user = reader(engine)
+    save(engine, user, ids["protein"]["library"][:2])
+    writes = []
+
+    def record(conn, cursor, statement, *args):
+        if statement.lstrip().split(None, 1)[0].upper() in {"INSERT", "UPDATE", "DELETE"}:
+            writes.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert ranking(world, user).state == LEARNING
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    assert writes == []
+
+
 def test_saved_papers_rank_their_topic_first_with_reasons(world):
     _, engine, ids, _ = world
     user = reader(engine)

@@ -105,13 +105,14 @@ class Recommender:
         # Oldest first, as fit() takes them; only embedded papers can be learned from.
         positive_ids = [i for i in reversed(signals.positive_ids) if i in embedded]
         negative_ids = [i for i in reversed(signals.negative_ids) if i in embedded]
+        if row is UNREAD:
+            row = kept_model(conn, user_id, scope)
         if len(positive_ids) < MIN_POSITIVES:
-            drop_model(conn, user_id, scope)
+            if row is not None:  # a page view of a new reader must not write (a write lock on SQLite)
+                drop_model(conn, user_id, scope)
             return None
         vocabulary = self.source.vocabulary(conn)
         key = fitted_signals_key(vocabulary.key, positive_ids, negative_ids)
-        if row is UNREAD:
-            row = kept_model(conn, user_id, scope)
         if row is not None and row.signals_key == key:
             return row
         sample = self.source.store_sample(conn)

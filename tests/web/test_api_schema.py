@@ -101,7 +101,7 @@ def fuzz(operation) -> None:
     """Valid and invalid input for one operation, a bounded and repeatable number of times."""
     cases = st.one_of(operation.as_strategy(GenerationMode.POSITIVE), operation.as_strategy(GenerationMode.NEGATIVE))
 
-    @settings(max_examples=30, deadline=None, derandomize=True, database=None,
+    @settings(max_examples=15, deadline=None, derandomize=True, database=None,
               suppress_health_check=list(HealthCheck))
     @given(case=cases)
     def run(case):

@@ -213,6 +213,33 @@ def test_a_reader_never_sees_another_readers_ranking(site, reader):
     assert not any(f"/papers/{key}" in theirs for key in galaxies_library)  # nobody's library is named to them
 
 
+def test_with_nothing_featured_everyone_sees_the_days_papers_by_readers_then_closeness(site, reader):
+    visitor, user_id = reader
+    day = NEW_DAYS[1]
+
+    def by_interest() -> dict[str, dict]:
+        with visit(site.app) as stranger:  # the list is the instance's, the same for a visitor signed out
+            ranked = stranger.client.get(f"/.json?date={day}").json()["byInterest"]
+        order = [(item["interest"]["readers"], item["interest"]["centrality"], item["interest"]["affinity"])
+                 for item in ranked]
+        closeness = [(readers, (c + a) / 2 if a is not None else c) for readers, c, a in order]
+        assert closeness == sorted(closeness, key=lambda pair: (-pair[0], -pair[1]))
+        return {item["paper"]["key"]: item["interest"] for item in ranked}
+
+    before = by_interest()
+    save(site, user_id, site.ids["galaxies"]["library"])  # the instance's taste moves towards galaxies
+    after = by_interest()
+
+    day_keys = {site.key_of[i] for parts in site.ids.values() for i in parts["new"]} & set(after)
+    assert set(after) == set(before) == day_keys and len(after) == 8  # two new papers per topic that day
+    assert all(i["centrality"] is not None and i["affinity"] is not None for i in after.values())  # real embeddings
+    galaxies = [key for key in after if site.topic_of[key] == "galaxies"]
+    for key in galaxies:
+        assert before[key]["affinity"] is None or after[key]["affinity"] > before[key]["affinity"]
+    if all(i["affinity"] is None for i in before.values()):  # no taste before: galaxies is all of it now
+        assert site.topic_of[max(after, key=lambda key: after[key]["affinity"])] == "galaxies"
+
+
 def test_the_front_page_shows_the_column_only_to_a_reader_with_a_model(site, reader):
     visitor, user_id = reader
     day = NEW_DAYS[-1].isoformat()
@@ -224,7 +251,7 @@ def test_the_front_page_shows_the_column_only_to_a_reader_with_a_model(site, rea
     keys = ranked_keys(front.text)
     assert keys and len(keys) <= 10 and site.topic_of[keys[0]] == "protein"
     assert f'<a href="/for-you?date={day}">All of For you</a>' in front.text
-    assert "Close to:" in front.text and 'id="featured"' in front.text  # the usual lists stay below
+    assert "Close to:" in front.text and 'id="by-interest"' in front.text  # the shared list stays below
     assert [item["paper"]["key"] for item in visitor.client.get(f"/.json?date={day}").json()["forYou"]] == keys
     with visit(site.app) as stranger:
         signed_out = stranger.client.get(f"/?date={day}")

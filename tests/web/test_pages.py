@@ -13,8 +13,10 @@ import pytest
 
 from factories import feature, make_record, store_paper
 from paperfeed.config import Settings
+from paperfeed.db.library import save_paper
 from paperfeed.db.listings import upsert_listings
 from paperfeed.db.papers import upsert_papers
+from paperfeed.db.ratings import rate_paper
 from paperfeed.db.votes import cast_vote, create_user
 from paperfeed.errors import InvalidInput
 from paperfeed.models import Listing
@@ -199,7 +201,7 @@ def test_the_front_page_shows_the_latest_day_with_papers(site):
     assert client.get("/").status_code == 200
 
 
-def test_an_empty_day_says_so_and_new_on_arxiv_shows_the_followed_categories(site):
+def test_a_day_with_nothing_featured_shows_its_new_papers_in_the_followed_categories_and_says_so(site):
     engine, client = site
     store_paper(engine, 1, categories=("cs.CL",), announced_on=DAY)
     store_paper(engine, 2, categories=("math.AG",), announced_on=DAY)  # not followed
@@ -212,14 +214,51 @@ def test_an_empty_day_says_so_and_new_on_arxiv_shows_the_followed_categories(sit
 
     assert page["featured"] == [] and page["featuredTotal"] == 0
     assert ids(page["newOnArxiv"]) == ["2405.00003", "2405.00001"]  # higher id first within a day
+    assert ids(page["byInterest"]) == ["2405.00003", "2405.00001"]  # no readers, no index: the newer first
+    assert page["byInterest"][0]["interest"] == {"readers": 0, "affinity": None, "centrality": None}
     assert page["categories"] == FOLLOWED
-    assert "No papers were featured on this day." in html
-    assert card_keys(html, "new-on-arxiv") == ["2405.00003", "2405.00001"]
-    assert "No papers were featured on this day." in nothing
+    assert "Nothing was featured on this day" in html and 'id="featured"' not in html
+    assert card_keys(html, "by-interest") == ["2405.00003", "2405.00001"]
+    assert "Not embedded yet: newest first" in html
+    assert "No papers were featured on this day." in nothing  # a day without papers has nothing to rank
     assert "Nothing new on arXiv on this day in the followed categories." in nothing
-    assert ids(client.get(f"/papers/daily.json?week={DAY:%G-W%V}").json()["newOnArxiv"]) == [
+    assert ids(client.get(f"/papers/daily.json?week={DAY:%G-W%V}").json()["byInterest"]) == [
         "2405.00003", "2405.00001", "2405.00004"]
-    assert "No papers were featured in this week." in client.get("/papers/daily?week=2024-W18").text
+    assert "Nothing was featured in this week" in client.get("/papers/daily?week=2024-W18").text
+
+
+def test_a_featured_day_has_no_fallback(site):
+    engine, client = site
+    feature(engine, store_paper(engine, 1, categories=("cs.CL",), announced_on=DAY), DAY, upvotes=1)
+    store_paper(engine, 2, categories=("cs.CL",), announced_on=DAY)
+
+    page = client.get(f"/papers/daily.json?date={DAY}").json()
+    html = client.get(f"/papers/daily?date={DAY}").text
+
+    assert "byInterest" not in page and ids(page["featured"]) == ["2405.00001"]
+    assert card_keys(html, "featured") == ["2405.00001"] and 'id="by-interest"' not in html
+    assert card_keys(html, "new-on-arxiv") == ["2405.00002", "2405.00001"]
+
+
+def test_the_fallback_ranks_by_readers_here_and_less_like_this_cancels_a_readers_save(site):
+    engine, client = site
+    first, second, third, _ = (store_paper(engine, n, categories=("cs.CL",), announced_on=DAY) for n in (1, 2, 3, 4))
+    with engine.begin() as conn:
+        alice, bob, carol = (create_user(conn, f"{name}@example.org") for name in ("alice", "bob", "carol"))
+        save_paper(conn, alice, first)
+        cast_vote(conn, alice, first)  # one reader counts once, whatever they did
+        rate_paper(conn, bob, first, +1)
+        rate_paper(conn, carol, first, +1)
+        rate_paper(conn, carol, first, -1)  # carol changed her mind: she counts no more
+        save_paper(conn, bob, second)
+        save_paper(conn, carol, third)
+        rate_paper(conn, carol, third, -1)  # saved and "less like this": not a like
+
+    ranked = client.get(f"/papers/daily.json?date={DAY}").json()["byInterest"]
+
+    assert ids(ranked) == ["2405.00001", "2405.00002", "2405.00004", "2405.00003"]
+    assert [item["interest"]["readers"] for item in ranked] == [2, 1, 0, 0]
+    assert "Liked by 2 readers here" in client.get(f"/papers/daily?date={DAY}").text
 
 
 def test_api_pages_are_disjoint_and_stable_with_link_and_total_headers(site):
@@ -372,6 +411,24 @@ def test_nothing_trending_says_so(site):
     _, client = site
     assert client.get("/trending.json").json()["papers"] == []
     assert "nothing is trending" in client.get("/trending").text
+
+
+def test_trending_without_upvotes_shows_the_windows_new_papers_by_interest_and_says_so(site):
+    engine, client = site
+    ids_by_number = {n: store_paper(engine, n, categories=("cs.CL",), announced_on=day)
+                     for n, day in ((1, DAY), (2, DAY - timedelta(days=3)), (3, DAY - timedelta(days=20)))}
+    with engine.begin() as conn:
+        save_paper(conn, create_user(conn, "alice@example.org"), ids_by_number[2])
+
+    week = client.get("/trending.json?window=week").json()
+    month = client.get("/trending.json?window=month").json()
+    html = client.get("/trending?window=week").text
+
+    assert week["papers"] == [] and ids(week["byInterest"]) == ["2405.00002", "2405.00001"]
+    assert ids(month["byInterest"]) == ["2405.00002", "2405.00001", "2405.00003"]
+    assert "No upvotes in the past week, so nothing is trending: these are" in html
+    assert card_keys(html, "by-interest") == ["2405.00002", "2405.00001"]
+    assert client.get("/api/trending?window=week").json() == []  # the API lists trending papers alone
 
 
 # --- authors and categories --------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """What "For you" keeps (paperfeed.foryou): each reader's fitted model per scope, the days ranked
 under it and its best papers of each day; the papers a reader has opened; and the bulk reads the
-ranking job needs (every reader's evidence in three queries, the papers of given days).
+ranking job needs (the papers of given days).
 
     model = kept_model(conn, user_id, scope)            # KeptModelRow or None
     model_id = put_model(conn, user_id, scope, ...)     # replaces the fit, forgets its rankings
@@ -27,9 +27,7 @@ from paperfeed.db.schema import (
     ratings,
     reader_models,
     saved_papers,
-    votes,
 )
-from paperfeed.library import LESS, MORE, SAVED, UPVOTED, Evidence
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,21 +161,6 @@ def papers_by_day(conn: sa.Connection, start: date, end: date) -> dict[date, lis
 def latest_paper_day(conn: sa.Connection) -> date | None:
     """The newest day (announced, else published) of any paper."""
     return conn.execute(sa.select(sa.func.max(PAPER_DAY))).scalar()
-
-
-def everyone_evidence(conn: sa.Connection) -> dict[int, list[Evidence]]:
-    """Every reader's saves, upvotes and ratings (the evidence of their whole-library model), in three
-    queries rather than three per reader: what the ranking job reads before deciding whom to refit."""
-    found: dict[int, list[Evidence]] = defaultdict(list)
-    for user_id, paper_id, at in conn.execute(sa.select(saved_papers.c.user_id, saved_papers.c.paper_id,
-                                                        saved_papers.c.saved_at)):
-        found[user_id].append(Evidence(paper_id, SAVED, at))
-    for user_id, paper_id, at in conn.execute(sa.select(votes.c.user_id, votes.c.paper_id, votes.c.created_at)):
-        found[user_id].append(Evidence(paper_id, UPVOTED, at))
-    for user_id, paper_id, value, at in conn.execute(sa.select(ratings.c.user_id, ratings.c.paper_id,
-                                                               ratings.c.value, ratings.c.rated_at)):
-        found[user_id].append(Evidence(paper_id, MORE if value > 0 else LESS, at))
-    return dict(found)
 
 
 def mark_read(conn: sa.Connection, user_id: int, paper_id: int, now: datetime | None = None) -> None:

@@ -9,7 +9,8 @@ and combined by paperfeed.library's rule.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Collection, Iterable
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -57,26 +58,57 @@ def ratings_of(conn: sa.Connection, user_id: int | None, paper_ids: Iterable[int
     return {paper_id: value for paper_id, value in rows}
 
 
+def _evidence_reads(user_id: int | None = None, paper_ids: Collection[int] | None = None,
+                    newest: int | None = None) -> tuple[sa.Select, ...]:
+    """The three reads behind the evidence (saves, upvotes, ratings), each row led by the reader's id,
+    of one reader or all of them, of given papers or all of them, of each kind's `newest` rows or all."""
+    reads = []
+    for table, *columns in ((saved_papers, saved_papers.c.saved_at), (votes, votes.c.created_at),
+                            (ratings, ratings.c.value, ratings.c.rated_at)):
+        read = sa.select(table.c.user_id, table.c.paper_id, *columns)
+        if user_id is not None:
+            read = read.where(table.c.user_id == user_id)
+        if paper_ids is not None:
+            read = read.where(table.c.paper_id.in_(list(paper_ids)))
+        if newest is not None:
+            read = read.order_by(columns[-1].desc()).limit(newest)
+        reads.append(read)
+    return tuple(reads)
+
+
+def _evidence_by_reader(conn: sa.Connection, saved: sa.Select, upvoted: sa.Select | None,
+                        rated: sa.Select) -> dict[int, list[Evidence]]:
+    found: dict[int, list[Evidence]] = defaultdict(list)
+    for user_id, paper_id, at in conn.execute(saved):
+        found[user_id].append(Evidence(paper_id, SAVED, at))
+    for user_id, paper_id, at in conn.execute(upvoted) if upvoted is not None else ():
+        found[user_id].append(Evidence(paper_id, UPVOTED, at))
+    for user_id, paper_id, value, at in conn.execute(rated):
+        found[user_id].append(Evidence(paper_id, MORE if value > 0 else LESS, at))
+    return dict(found)
+
+
 def evidence(conn: sa.Connection, user_id: int, collection_id: int | None = None) -> list[Evidence]:
     """Everything the reader did that the model learns from: each save, upvote and rating, with when.
 
     For a collection, its papers are the saves, and upvotes and "more like this" (which belong to no
     collection) are left out; "less like this" counts against every collection alike."""
-    saved = sa.select(saved_papers.c.paper_id, saved_papers.c.saved_at).where(saved_papers.c.user_id == user_id)
+    saved, upvoted, rated = _evidence_reads(user_id)
     if collection_id is not None:
         require_collections(conn, user_id, [collection_id])
         saved = saved.where(sa.exists().where(collection_papers.c.collection_id == collection_id,
                                               collection_papers.c.user_id == user_id,
                                               collection_papers.c.paper_id == saved_papers.c.paper_id))
-    found = [Evidence(paper_id, SAVED, at) for paper_id, at in conn.execute(saved)]
-    rated = sa.select(ratings.c.paper_id, ratings.c.value, ratings.c.rated_at).where(ratings.c.user_id == user_id)
-    if collection_id is None:
-        upvoted = sa.select(votes.c.paper_id, votes.c.created_at).where(votes.c.user_id == user_id)
-        found += [Evidence(paper_id, UPVOTED, at) for paper_id, at in conn.execute(upvoted)]
-    else:
-        rated = rated.where(ratings.c.value < 0)
-    found += [Evidence(paper_id, MORE if value > 0 else LESS, at) for paper_id, value, at in conn.execute(rated)]
-    return found
+        upvoted, rated = None, rated.where(ratings.c.value < 0)
+    return _evidence_by_reader(conn, saved, upvoted, rated).get(user_id, [])
+
+
+def everyone_evidence(conn: sa.Connection, paper_ids: Collection[int] | None = None,
+                      newest: int | None = None) -> dict[int, list[Evidence]]:
+    """Every reader's saves, upvotes and ratings (of the given papers, or of all; each kind's `newest`
+    rows, or all), by reader, in three queries rather than three per reader: what the ranking job reads
+    before deciding whom to refit, and what the instance's interest in papers is counted from."""
+    return _evidence_by_reader(conn, *_evidence_reads(paper_ids=paper_ids, newest=newest))
 
 
 def training_signals(conn: sa.Connection, user_id: int, collection_id: int | None = None) -> TrainingSignals:

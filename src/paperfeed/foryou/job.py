@@ -17,12 +17,12 @@ import sqlalchemy as sa
 from paperfeed.config import Settings
 from paperfeed.db.for_you import (
     drop_model,
-    everyone_evidence,
     kept_models,
     latest_paper_day,
     papers_by_day,
     prune_rankings,
 )
+from paperfeed.db.ratings import everyone_evidence
 from paperfeed.foryou.service import LIBRARY, Recommender
 from paperfeed.library import training_signals_from
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from paperfeed.interest import cosine_to_mean
+
 MOST_UPVOTED, MOST_CENTRAL = "most upvoted", "most central"
 
 
@@ -26,17 +28,9 @@ def most_central(vectors: Mapping[int, np.ndarray], n: int, *, leave_out: frozen
     (ties: the lower id first); those in `leave_out` count towards the mean but are not chosen."""
     if not vectors or n <= 0:
         return []
-    ids = sorted(vectors)
-    rows = np.vstack([np.asarray(vectors[i], dtype=np.float32) for i in ids])
-    norms = np.linalg.norm(rows, axis=1, keepdims=True)
-    rows = rows / np.where(norms == 0, 1.0, norms)
-    mean = rows.mean(axis=0)
-    length = np.linalg.norm(mean)
-    if length == 0:
-        return [i for i in ids if i not in leave_out][:n]
-    similarity = rows @ (mean / length)
-    order = np.lexsort((np.asarray(ids), -similarity))  # by similarity, descending; then id
-    return [ids[j] for j in order if ids[j] not in leave_out][:n]
+    similarity = cosine_to_mean(vectors)  # empty when the directions cancel out: then by id alone
+    ids = sorted(vectors, key=lambda i: (-similarity.get(i, 0.0), i))
+    return [i for i in ids if i not in leave_out][:n]
 
 
 def starter_papers(pools: Mapping[str, Sequence[int]], upvotes: Mapping[int, int],

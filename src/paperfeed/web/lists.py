@@ -5,24 +5,40 @@ papers."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
+import numpy as np
 import sqlalchemy as sa
 
 from paperfeed.config import Settings
 from paperfeed.db import feed
 from paperfeed.db.listings import first_listing
 from paperfeed.db.papers import get_paper, papers_by_ids
+from paperfeed.db.ratings import everyone_evidence
 from paperfeed.db.trending import last_activity, trending_papers
 from paperfeed.db.users import User
+from paperfeed.interest import Interest, rank_by_interest, readers_by_paper
 from paperfeed.models import Listing
 from paperfeed.search import Filters, SearchService
 from paperfeed.web.cards import Card, load_cards
 from paperfeed.web.periods import Period, day_period, parse_period
 
 TRENDING_WINDOWS = {"day": timedelta(days=1), "week": timedelta(days=7), "month": timedelta(days=30)}
+INTEREST_POOL = 2000  # the period's newest papers in the followed categories that the fallback ranks
+TASTE_EVIDENCE = 2000  # the newest saves, upvotes and ratings (each) of all readers: the instance's taste
+
+Vectors = Callable[[Sequence[int]], Mapping[int, np.ndarray]]  # paper ids -> the embeddings kept of them
+
+
+@dataclass(frozen=True, slots=True)
+class CardPage:
+    cards: list[Card]
+    more: bool
+    offset: int
+    limit: int
+    interests: list[Interest] | None = None  # why each card is here, when ranked by interest
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,14 +50,7 @@ class DailyFeed:
     new_more: bool
     offset: int
     limit: int
-
-
-@dataclass(frozen=True, slots=True)
-class CardPage:
-    cards: list[Card]
-    more: bool
-    offset: int
-    limit: int
+    interesting: CardPage | None = None  # with nothing featured: the new papers by the instance's interest
 
 
 def _cards_in_order(conn: sa.Connection, ids: list[int], user: User | None, **extra) -> list[Card]:
@@ -73,11 +82,35 @@ def featured(conn: sa.Connection, user: User | None, start: date, end: date, *, 
     return _cards_in_order(conn, [item.paper_id for item in items], user, listed=_listed(items)), total
 
 
+def by_interest(conn: sa.Connection, settings: Settings, user: User | None, start: date, end: date,
+                vectors: Vectors, *, offset: int = 0, limit: int = 50) -> CardPage:
+    """The papers announced from `start` to `end` in the followed categories, ranked by the instance's
+    own interest in them (paperfeed.interest): what a list shows when nothing else ranks the period."""
+    pool = feed.announced_papers(conn, start, end, settings.categories, limit=INTEREST_POOL).ids
+    if not pool:
+        return CardPage([], False, offset, limit, [])
+    readers = readers_by_paper(everyone_evidence(conn, pool))
+    liked = list(readers_by_paper(everyone_evidence(conn, newest=TASTE_EVIDENCE)))
+    found = vectors(sorted(set(pool) | set(liked)))
+    ranked = rank_by_interest(pool, readers, found, [found[i] for i in liked if i in found])
+    page = ranked[offset:offset + limit]
+    cards = _cards_in_order(conn, [item.paper_id for item in page], user)
+    shown = {card.paper.id for card in cards}
+    return CardPage(cards, len(ranked) > offset + limit, offset, limit,
+                    [item for item in page if item.paper_id in shown])
+
+
 def daily_feed(conn: sa.Connection, settings: Settings, user: User | None, period: Period, *,
-               offset: int = 0, limit: int = 50, sort: str = "upvotes") -> DailyFeed:
+               offset: int = 0, limit: int = 50, sort: str = "upvotes", vectors: Vectors | None = None) -> DailyFeed:
+    """The period's featured papers and its new ones; with nothing featured and `vectors` to rank by,
+    the new papers by the instance's interest too (the front page is never empty while there are papers)."""
     featured_cards, total = featured(conn, user, period.start, period.end, offset=offset, limit=limit, sort=sort)
     new = feed.announced_papers(conn, period.start, period.end, settings.categories, limit=limit, offset=offset)
-    return DailyFeed(period, featured_cards, total, _cards_in_order(conn, new.ids, user), new.more, offset, limit)
+    interesting = None
+    if total == 0 and vectors is not None:
+        interesting = by_interest(conn, settings, user, period.start, period.end, vectors, offset=offset, limit=limit)
+    return DailyFeed(period, featured_cards, total, _cards_in_order(conn, new.ids, user), new.more, offset, limit,
+                     interesting)
 
 
 def paper_card(conn: sa.Connection, user: User | None, key: str) -> Card:
@@ -110,11 +143,20 @@ def trending_as_of(conn: sa.Connection, window: timedelta, now: datetime | None 
 
 
 def trending(conn: sa.Connection, user: User | None, window: str, *, offset: int = 0, limit: int = 50,
-             now: datetime | None = None) -> tuple[CardPage, datetime]:
-    """Trending papers (best first, see paperfeed/rank.py) and the moment they were ranked at."""
+             now: datetime | None = None,
+             fallback: tuple[Settings, Vectors] | None = None) -> tuple[CardPage, datetime]:
+    """Trending papers (best first, see paperfeed/rank.py) and the moment they were ranked at. With no
+    upvotes in the window and a `fallback` to rank by, the window's new papers by interest instead."""
     span = TRENDING_WINDOWS[window]
     as_of = trending_as_of(conn, span, now)
     ranked = trending_papers(conn, as_of, span, limit=offset + limit + 1)
+    if not ranked and fallback is not None:
+        settings, vectors = fallback
+        # The window's days, ending on as_of's, or on the newest day with papers when that is older
+        # (a store of past papers still shows its last papers).
+        end = min(as_of.date(), feed.latest_feed_day(conn, settings.categories) or as_of.date())
+        start = end - timedelta(days=max(0, span.days - 1))
+        return by_interest(conn, settings, user, start, end, vectors, offset=offset, limit=limit), as_of
     page = ranked[offset:offset + limit]
     scores = {item.paper_id: item.score for item in page}
     cards = _cards_in_order(conn, [item.paper_id for item in page], user, scores=scores)

@@ -25,6 +25,13 @@ router = APIRouter()
 FOR_YOU_SHOWN = 10  # a signed-in reader's top For-you papers above the featured list
 
 
+def interesting_json(page: lists.CardPage) -> list[dict]:
+    """Cards ranked by the instance's interest, each with the figures that placed it."""
+    return [card_json(card) | {"interest": {"readers": item.readers, "affinity": item.affinity,
+                                            "centrality": item.centrality}}
+            for card, item in zip(page.cards, page.interests or [], strict=True)]
+
+
 def period_json(period: Period) -> dict:
     name, value = period.param
     return {"kind": period.kind, "start": period.start, "end": period.end, "label": period.label, name: value}
@@ -36,8 +43,10 @@ def daily_page(request: Request, conn: ConnDep, engine: EngineDep, settings: Set
                user: UserDep, day: Day = None, week: Week = None, month: Month = None, page: Page = 1):
     latest = latest_feed_day(conn, settings.categories)  # once: the default day and the last next link
     period = lists.feed_period(conn, settings, day.isoformat() if day else None, week, month, latest=latest)
-    feed = lists.daily_feed(conn, settings, user, period, offset=(page - 1) * PER_PAGE, limit=PER_PAGE)
-    more = feed.featured_total > feed.offset + feed.limit or feed.new_more
+    feed = lists.daily_feed(conn, settings, user, period, offset=(page - 1) * PER_PAGE, limit=PER_PAGE,
+                            vectors=recommender.source.vectors)
+    ranked_more = feed.interesting is not None and feed.interesting.more
+    more = feed.featured_total > feed.offset + feed.limit or feed.new_more or ranked_more
     following = period.next()
     if following is not None and following.start > lists.last_feed_day(latest):
         following = None  # no link into days that have no papers yet
@@ -54,6 +63,9 @@ def daily_page(request: Request, conn: ConnDep, engine: EngineDep, settings: Set
         "newOnArxiv": [card_json(card) for card in feed.new], "newOnArxivMore": feed.new_more,
         "categories": settings.categories,
     }
+    if feed.interesting is not None:  # nothing featured: the new papers by this instance's interest
+        body["byInterest"] = interesting_json(feed.interesting)
+        body["byInterestMore"] = feed.interesting.more
     context = {"feed": feed, "period": period, "links": links, "page": page, "section": "daily",
                "feeds": feeds_for("daily", "Daily papers")}
     for_you, headers = None, None
@@ -72,14 +84,20 @@ def daily_page(request: Request, conn: ConnDep, engine: EngineDep, settings: Set
 
 
 @router.get("/trending", summary="Papers with the most recent upvotes")
-def trending_page(request: Request, conn: ConnDep, user: UserDep, window: Window = "week", page: Page = 1):
-    result, as_of = lists.trending(conn, user, window, offset=(page - 1) * PER_PAGE, limit=PER_PAGE)
+def trending_page(request: Request, conn: ConnDep, settings: SettingsDep, recommender: RecommenderDep, user: UserDep,
+                  window: Window = "week", page: Page = 1):
+    result, as_of = lists.trending(conn, user, window, offset=(page - 1) * PER_PAGE, limit=PER_PAGE,
+                                   fallback=(settings, recommender.source.vectors))
     links = {
         "previousPage": f"/trending?{urlencode({'window': window, 'page': page - 1})}" if page > 1 else None,
         "nextPage": f"/trending?{urlencode({'window': window, 'page': page + 1})}" if result.more else None,
     }
     body = {"window": window, "asOf": as_of, "halfLifeHours": DEFAULT_HALF_LIFE.total_seconds() / 3600,
-            "page": page, "papers": [card_json(card) for card in result.cards], "links": links}
+            "page": page, "links": links}
+    if result.interests is None:
+        body["papers"] = [card_json(card) for card in result.cards]
+    else:  # no upvotes in the window: its new papers by this instance's interest, said so
+        body["papers"], body["byInterest"] = [], interesting_json(result)
     context = {"result": result, "window": window, "as_of": as_of, "page": page, "links": links,
                "half_life_hours": body["halfLifeHours"], "windows": list(lists.TRENDING_WINDOWS),
                "section": "trending", "feeds": feeds_for("trending", "Trending papers", f"window={window}")}

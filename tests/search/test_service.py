@@ -201,6 +201,28 @@ def test_a_second_embedding_run_is_refused_while_one_runs_and_says_so(settings, 
         assert update_index(settings, stored, semantic=False)["keyword_total"] == 31  # keyword sync is not held up
 
 
+def test_two_keyword_syncs_take_turns_rather_than_fail_on_the_index_lock(settings, stored):
+    import threading
+
+    from paperfeed.db.locks import file_lock
+    from paperfeed.search.indexer import IndexPaths
+
+    held, released = threading.Event(), threading.Event()
+
+    def other_writer():  # a `paperfeed index` by hand, or the index job, writing the keyword index
+        with file_lock(IndexPaths(settings.data_dir / "index").keyword_lock, "the other writer"):
+            held.set()
+            released.wait(10)
+
+    other = threading.Thread(target=other_writer)
+    other.start()
+    held.wait(10)
+    threading.Timer(1.0, released.set).start()
+    report = update_index(settings, stored, semantic=False)  # waits for the other, then syncs
+    other.join()
+    assert released.is_set() and report["keyword_indexed"] == 31 and report["keyword_total"] == 31
+
+
 def test_an_interrupted_keyword_sync_leaves_the_last_commit_searchable(settings, stored):
     from paperfeed.search import indexer
     from paperfeed.search.indexer import IndexPaths

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,16 +28,22 @@ class Busy(PaperfeedError):
 
 
 @contextlib.contextmanager
-def file_lock(path: Path, busy_message: str) -> Iterator[None]:
-    """Hold an flock on `path` for the block, or raise Busy(busy_message) at once if another holds it.
+def file_lock(path: Path, busy_message: str, wait_s: float = 0.0) -> Iterator[None]:
+    """Hold an flock on `path` for the block, or raise Busy(busy_message) if another holds it: at once,
+    or after waiting up to `wait_s` seconds for it to let go.
 
     The message is the caller's, as only it knows what the holder is doing and what to do about it."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + wait_s
     with path.open("a") as handle:  # "a": never truncates a file another run holds
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise Busy(busy_message) from None
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise Busy(busy_message) from None
+                time.sleep(0.1)
         try:
             yield
         finally:

@@ -60,6 +60,10 @@ class IndexPaths:
     def embedding_lock(self) -> Path:
         return self.root / "embedding.lock"
 
+    @property
+    def keyword_lock(self) -> Path:
+        return self.root / "keyword.lock"
+
     def embeddings(self, model_slug: str) -> Path:
         return self.root / f"embeddings-{model_slug}.sqlite"
 

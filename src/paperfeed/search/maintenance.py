@@ -19,6 +19,8 @@ log = logging.getLogger(__name__)
 
 SAVE_EVERY_S = 30.0  # how stale the served vector index may get while embeddings are computed
 EMBEDDING_BUSY = "another `paperfeed index` is computing embeddings now; let it finish"
+KEYWORD_BUSY = "another run has been writing the keyword index for 10 minutes; let it finish"
+KEYWORD_WAIT_S = 600  # a keyword run is seconds (a first build of 200,000 papers, about a minute): wait
 
 
 class VectorIndexWriter:
@@ -87,18 +89,21 @@ def update_index(
     from paperfeed.search.keyword import KeywordIndex
 
     paths = IndexPaths(settings.data_dir / "index")
-    if rebuild:
-        reset(paths)
     report = {"keyword_indexed": 0, "keyword_total": 0, "embedded": 0, "vectors": 0}
     with engine.connect() as conn:
         report["papers"] = count_papers(conn)
-    keyword_index = KeywordIndex.open(paths.keyword)
-    try:
-        if keyword:
-            report["keyword_indexed"] = sync_keyword(engine, keyword_index, paths, on_keyword)
-        report["keyword_total"] = keyword_index.count()
-    finally:
-        keyword_index.close()  # releases the index's write lock (and drops anything uncommitted)
+    # One keyword writer per index folder: the jobs (keyword-index, index) and a `paperfeed index` by
+    # hand take turns rather than fail on tantivy's own lock.
+    with file_lock(paths.keyword_lock, KEYWORD_BUSY, wait_s=KEYWORD_WAIT_S):
+        if rebuild:
+            reset(paths)
+        keyword_index = KeywordIndex.open(paths.keyword)
+        try:
+            if keyword:
+                report["keyword_indexed"] = sync_keyword(engine, keyword_index, paths, on_keyword)
+            report["keyword_total"] = keyword_index.count()
+        finally:
+            keyword_index.close()  # releases the index's write lock (and drops anything uncommitted)
     if semantic:
         # One embedding run at a time (e.g. `make run`'s background one and a manual one).
         with file_lock(paths.embedding_lock, EMBEDDING_BUSY):

@@ -42,30 +42,14 @@ def worker_command(ctx: typer.Context, only: OnlyOption = None) -> None:
     run_jobs_forever(engine, context.settings, set(only) if only else None)
 
 
-def _state_json(job, state) -> dict:
-    return {
-        "name": job.name, "what": job.description, "scope": job.scope, "timeout_s": job.timeout_s,
-        "retries": job.retries, "status": state.status if state else None,
-        "last_started": state.started_at if state else None, "last_finished": state.finished_at if state else None,
-        "duration_s": state.duration_s if state else None, "attempts": state.attempts if state else None,
-        "result": state.result if state else None, "last_error": state.last_error if state else None,
-        "last_error_at": state.last_error_at if state else None, "next_run": state.next_run_at if state else None,
-        "runs": state.runs if state else 0, "failures": state.failures if state else 0,
-    }
-
-
 @jobs_app.command("list")
 def list_command(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Every job: what it does, its last run (result, duration, error) and its next run."""
-    from paperfeed.db.jobs import job_states
-    from paperfeed.jobs.catalog import jobs
-    from paperfeed.jobs.runner import state_name
+    from paperfeed.jobs.states import job_rows
 
     context = ctx.obj
-    engine = context.migrated_engine()
-    with engine.connect() as conn:
-        states = job_states(conn)
-    rows = [_state_json(job, states.get(state_name(job, context.settings))) for job in jobs(context.settings)]
+    with context.migrated_engine().connect() as conn:
+        rows = job_rows(conn, context.settings)
     if as_json:
         out.print_json(orjson.dumps(rows).decode())
         return

@@ -75,6 +75,7 @@ users = sa.Table(
     sa.Column("username", sa.String(64), unique=True),
     sa.Column("password_hash", sa.Text),
     sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("is_admin", sa.Boolean, nullable=False, server_default=sa.false()),  # may see /admin/status
 )
 
 listings = sa.Table(

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from paperfeed.db.dialect import insert_or_ignore
 from paperfeed.db.schema import users
 from paperfeed.emails import email_key, stored_spellings
-from paperfeed.errors import InvalidInput
+from paperfeed.errors import InvalidInput, NotFound
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +59,24 @@ def create_user(conn: sa.Connection, email: str, username: str | None = None, pa
     user_id = conn.execute(statement).scalar_one_or_none()
     if user_id is None:
         raise InvalidInput(f"a user with email {email!r} or name {username!r} exists already")
+    # The instance's first account runs it. Decided by the lowest id, so two first sign-ups at once
+    # make one admin, and deleting an account never promotes another.
+    first = sa.select(sa.func.min(users.c.id)).scalar_subquery()
+    conn.execute(users.update().where(users.c.id == user_id, users.c.id == first).values(is_admin=True))
     return user_id
+
+
+def is_admin(conn: sa.Connection, user_id: int) -> bool:
+    return bool(conn.execute(sa.select(users.c.is_admin).where(users.c.id == user_id)).scalar_one_or_none())
+
+
+def make_admin(conn: sa.Connection, email: str) -> int:
+    """Make the account of this address (however spelled) an admin; its id. NotFound without one."""
+    login = find_login(conn, email)
+    if login is None:
+        raise NotFound(f"no account with email {email!r}: sign up first")
+    conn.execute(users.update().where(users.c.id == login.user.id).values(is_admin=True))
+    return login.user.id
 
 
 def get_user(conn: sa.Connection, user_id: int) -> User | None:

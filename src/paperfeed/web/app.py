@@ -29,6 +29,7 @@ from paperfeed.web.nul_bytes import refuse_nul
 from paperfeed.web.render import STATIC_DIR, katex_installed, make_templates
 from paperfeed.web.routes import (
     accounts,
+    admin,
     api,
     api_for_you,
     api_library,
@@ -55,6 +56,7 @@ from paperfeed.web.sessions import require_csrf
 # Order matters where paths overlap: fixed paths (/papers/daily) before patterns (/papers/{key}).
 ROUTERS = [
     docs.router,
+    admin.router,
     daily.router,
     search.router,
     api.router,

@@ -161,6 +161,21 @@ def test_the_instance_gauges_come_from_the_store_and_the_index(engine, tmp_path)
     assert value(caught_up, lag) == 0
     assert value(behind, lag) > 0
     assert value(again, lag) == 0
+    assert value(again, "paperfeed_job_runs_total", job="backup") is None  # no job has run yet
+
+
+def test_the_jobs_runs_and_failures_come_from_the_store(engine, tmp_path):
+    from paperfeed.db.jobs import claim, finish
+
+    with engine.begin() as conn:
+        for due, status in ((datetime(2026, 11, 2, tzinfo=UTC), "ok"), (datetime(2026, 11, 3, tzinfo=UTC), "failed")):
+            assert claim(conn, "backup", due, "test-runner")
+            finish(conn, "backup", due, status, 2.5, 1, None, error="disk full" if status == "failed" else None)
+    with TestClient(build_app(engine, tmp_path), client=LOOPBACK) as visitor:
+        scraped = scrape(visitor)
+    assert value(scraped, "paperfeed_job_runs_total", job="backup") == 2
+    assert value(scraped, "paperfeed_job_failures_total", job="backup") == 1
+    assert value(scraped, "paperfeed_job_last_duration_seconds", job="backup") == 2.5
 
 
 @pytest.mark.parametrize(("newest", "synced", "lag"), [

@@ -6,8 +6,8 @@ Two kinds, counted two ways:
   files in PROMETHEUS_MULTIPROC_DIR (prometheus-client's multiprocess mode; serve sets it, see
   workers.py), and a scrape answered by any worker adds up all of them.
 - What the instance holds: papers per source, the keyword index's lag behind the store, digests by
-  status. Read from the store and the index at scrape time (InstanceCollector) by the worker that
-  answers, so they are one number however many workers there are.
+  status, the scheduled jobs' runs, failures and last durations. Read from the store and the index at
+  scrape time (InstanceCollector) by the worker that answers, so they are one number however many workers there are.
 
 Labels stay bounded: a route is its template (`/papers/{key:path}`, never the key), a path no route
 matches is one label, a method outside the standard ones is `other`. Metric objects belong to one
@@ -26,7 +26,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from pydantic import SecretStr
 from starlette.concurrency import run_in_threadpool
@@ -35,6 +35,7 @@ from starlette.types import Receive, Scope, Send
 
 from paperfeed import __version__
 from paperfeed.db.digests import count_by_status
+from paperfeed.db.jobs import job_states
 from paperfeed.db.stats import newest_change_at, papers_by_source
 from paperfeed.search import IndexPaths, keyword_synced_at
 from paperfeed.web.errors import json_error
@@ -107,7 +108,7 @@ class InstanceCollector:
     """Gauges read at scrape time from the store and this node's search index. When the database does
     not answer, `paperfeed_database_up` is 0 and the store's gauges are left out (the scrape still works).
 
-    More gauges (the scheduler's jobs, later) join as one more method yielding its families."""
+    More families join as one more method yielding them."""
 
     def __init__(self, engine: sa.Engine, index_paths: IndexPaths, *, source_counts_ttl_s: float) -> None:
         self._engine = engine
@@ -124,7 +125,7 @@ class InstanceCollector:
         yield build
         try:
             with self._engine.connect() as conn:
-                families = [*self._papers(conn), *self._index_lag(conn), *self._digests(conn)]
+                families = [*self._papers(conn), *self._index_lag(conn), *self._digests(conn), *self._jobs(conn)]
         except sa.exc.SQLAlchemyError as exc:
             log.warning("metrics: the database did not answer: %s", str(exc).splitlines()[0])
             families = []
@@ -158,6 +159,21 @@ class InstanceCollector:
         for status, count in sorted(count_by_status(conn).items()):
             family.add_metric((status,), count)
         yield family
+
+
+    def _jobs(self, conn: sa.Connection) -> Iterator[Metric]:
+        """The scheduled jobs' runs and failures as the store keeps them (all runners of the instance)."""
+        runs = CounterMetricFamily("paperfeed_job_runs", "Runs of each scheduled job (per node for per-node jobs).",
+                                   labels=("job",))
+        failures = CounterMetricFamily("paperfeed_job_failures", "Failed runs of each scheduled job.", labels=("job",))
+        seconds = GaugeMetricFamily("paperfeed_job_last_duration_seconds", "How long each job's last run took.",
+                                    labels=("job",))
+        for name, state in sorted(job_states(conn).items()):
+            runs.add_metric((name,), state.runs)
+            failures.add_metric((name,), state.failures)
+            if state.duration_s is not None:
+                seconds.add_metric((name,), state.duration_s)
+        yield from (runs, failures, seconds)
 
 
 def index_lag_seconds(newest_change_at: datetime | None, synced_at: datetime) -> float:

@@ -156,6 +156,14 @@ def test_connection_refused_raises_after_retries():
     assert len(fake.sleeps) == 2
 
 
+def test_a_host_that_does_not_resolve_is_reported_unreachable_at_once():
+    fake = FakeTime()
+    with make_client(fake, retries=3) as client, pytest.raises(SourceError) as raised:
+        client.get(Request("http://paperfeed-test.invalid/x"))  # .invalid never resolves (RFC 6761)
+    assert "paperfeed-test.invalid cannot be resolved, so the source is unreachable" in str(raised.value)
+    assert fake.sleeps == []  # not retried: offline, asking again in a second answers the same
+
+
 def test_read_timeout_is_retried_then_reported():
     replies = [Reply(200, b"late", delay_s=0.5), Reply(200, b"ok")]
     with ReplayServer(replies) as server, make_client(timeout_s=0.1) as client:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import random
+import socket
 import time
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
@@ -109,6 +110,9 @@ class HttpClient:
             try:
                 raw = self._client.get(url)
             except RETRY_ERRORS as exc:
+                if _unknown_host(exc):  # offline, or a typo in the URL: asking again soon answers the same
+                    raise SourceError(f"GET {url}: {url.host} cannot be resolved, so the source is unreachable "
+                                      f"(offline, or no DNS?): {_describe_error(exc)}") from exc
                 failure, cause = _describe_error(exc), exc
                 delay = self._backoff_s(attempt)
             except httpx.HTTPError as exc:  # unsupported scheme, redirect loop: retrying won't help
@@ -214,6 +218,16 @@ def _describe_status(raw: httpx.Response) -> str:
         except ValueError:
             reason = ""
     return f"HTTP {raw.status_code} {reason}".rstrip()
+
+
+def _unknown_host(exc: BaseException) -> bool:
+    """Did name resolution say the host does not exist (EAI_NONAME), rather than fail for now (EAI_AGAIN)?"""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, socket.gaierror):
+            return seen.errno == socket.EAI_NONAME
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _describe_error(exc: httpx.HTTPError) -> str:

@@ -11,13 +11,12 @@ from collections import Counter, defaultdict
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import orjson
 import sqlalchemy as sa
 
 from paperfeed.config import Settings
 from paperfeed.db.digests import count_by_status
-from paperfeed.db.schema import papers
-from paperfeed.db.stats import newest_change_at
+from paperfeed.db.papers import count_papers
+from paperfeed.db.stats import newest_change_at, postgres_database_bytes, sources_and_arrivals_since
 from paperfeed.jobs.states import job_rows
 from paperfeed.search.embedding_store import EmbeddingStore
 from paperfeed.search.indexer import IndexPaths, keyword_synced_at, model_slug
@@ -30,9 +29,8 @@ def papers_by_source_and_day(conn: sa.Connection, today: date, days: int = RECEN
     newest first; every day is listed, an idle one with nothing."""
     since = datetime.combine(today - timedelta(days=days - 1), datetime.min.time(), tzinfo=UTC)
     counts: dict[date, Counter[str]] = defaultdict(Counter)
-    for sources, created_at in conn.execute(sa.select(sa.cast(papers.c.sources, sa.Text), papers.c.created_at)
-                                            .where(papers.c.created_at >= since)):
-        for source in orjson.loads(sources):
+    for sources, created_at in sources_and_arrivals_since(conn, since):
+        for source in sources:
             counts[created_at.astimezone(UTC).date()][source] += 1
     return {str(today - timedelta(days=back)): dict(counts[today - timedelta(days=back)].most_common())
             for back in range(days)}
@@ -46,7 +44,7 @@ def _size(path: Path) -> int:
 
 def database_bytes(engine: sa.Engine, conn: sa.Connection) -> int | None:
     if engine.dialect.name == "postgresql":
-        return conn.execute(sa.text("SELECT pg_database_size(current_database())")).scalar_one()
+        return postgres_database_bytes(conn)
     database = engine.url.database
     if not database or database == ":memory:":
         return None
@@ -98,7 +96,7 @@ def index_status(conn: sa.Connection, settings: Settings, paper_count: int) -> d
 def instance_status(engine: sa.Engine, settings: Settings, now: datetime | None = None) -> dict:
     now = now or datetime.now(UTC)
     with engine.connect() as conn:
-        paper_count = conn.execute(sa.select(sa.func.count()).select_from(papers)).scalar_one()
+        paper_count = count_papers(conn)
         digests = count_by_status(conn)
         return {
             "at": now,

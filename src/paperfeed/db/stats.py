@@ -4,6 +4,7 @@ the web app's /metrics (papers by source, the newest change)."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -71,3 +72,14 @@ def papers_by_source(conn: sa.Connection) -> dict[str, int]:
 def newest_change_at(conn: sa.Connection) -> datetime | None:
     """When a paper in the store last changed (what the keyword index's watermark follows); None when empty."""
     return conn.execute(sa.select(sa.func.max(papers.c.modified_at))).scalar_one()
+
+
+def sources_and_arrivals_since(conn: sa.Connection, since: datetime) -> Iterator[tuple[list[str], datetime]]:
+    """(sources, when it first reached the store) of every paper that arrived at or after `since`."""
+    query = sa.select(sa.cast(papers.c.sources, sa.Text), papers.c.created_at).where(papers.c.created_at >= since)
+    for sources, created_at in conn.execute(query):
+        yield orjson.loads(sources), created_at
+
+
+def postgres_database_bytes(conn: sa.Connection) -> int:
+    return conn.execute(sa.text("SELECT pg_database_size(current_database())")).scalar_one()

@@ -3,10 +3,14 @@ loopback port, with its own data folder and no PAPERFEED_ variable from the test
 
     with serving(tmp_path, "--workers", "2") as (base_url, data_dir):
         httpx.get(base_url + "/readyz")
+
+Also a paper as one line of an ingestable JSONL file (`paper_line`), and the wait until a server's
+search API finds it (`found_within`).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -37,8 +41,8 @@ def paperfeed(env: dict[str, str], *args: str, timeout: float = 60) -> subproces
 
 
 def _with_jobs_off(serve_args: tuple[str, ...]) -> list[str]:
-    """The scheduled jobs stay off unless a test asks for them (--jobs): they would harvest and embed."""
-    return list(serve_args) if "--jobs" in serve_args else [*serve_args, "--no-jobs"]
+    """The scheduled jobs stay off unless a test asks for them (--jobs, --only): they would harvest and embed."""
+    return list(serve_args) if {"--jobs", "--only"} & set(serve_args) else [*serve_args, "--no-jobs"]
 
 
 @contextmanager
@@ -71,3 +75,20 @@ def serving(tmp_path: Path, *serve_args: str, **env: str) -> Iterator[tuple[str,
         finally:
             process.terminate()
             process.wait(timeout=20)
+
+
+def paper_line(arxiv_id: str, title: str) -> str:
+    """One paper as a line of a file `paperfeed ingest file` reads."""
+    return json.dumps({"id": arxiv_id, "title": title, "abstract": f"{title}, measured and explained.",
+                       "authors": ["Ada Lovelace"], "categories": ["cs.CL"], "published": "2026-11-30"})
+
+
+def found_within(base: str, query: str, arxiv_id: str, limit_s: float) -> float:
+    """Seconds until the search API at `base` lists the paper (fails past `limit_s`)."""
+    started = time.monotonic()
+    while True:
+        answer = httpx.get(base + "/api/papers/search", params={"q": query}, timeout=10)
+        if answer.status_code == 200 and any(hit["paper"]["id"] == arxiv_id for hit in answer.json()):
+            return time.monotonic() - started
+        assert time.monotonic() - started < limit_s, f"{arxiv_id} not found in {limit_s} s: {answer.text[:300]}"
+        time.sleep(1)

@@ -5,30 +5,9 @@ search sees what the job committed."""
 
 from __future__ import annotations
 
-import json
-import time
-
-import httpx
-
-from serve_process import environment, paperfeed, serving
+from serve_process import environment, found_within, paper_line, paperfeed, serving
 
 ARRIVAL_LIMIT_S = 60
-
-
-def paper_line(arxiv_id: str, title: str) -> str:
-    return json.dumps({"id": arxiv_id, "title": title, "abstract": f"{title}, measured and explained.",
-                       "authors": ["Ada Lovelace"], "categories": ["cs.CL"], "published": "2026-11-30"})
-
-
-def found_within(base: str, query: str, arxiv_id: str, limit_s: float) -> float:
-    """Seconds until the search API lists the paper (fails past `limit_s`)."""
-    started = time.monotonic()
-    while True:
-        answer = httpx.get(base + "/api/papers/search", params={"q": query}, timeout=10)
-        if answer.status_code == 200 and any(hit["paper"]["id"] == arxiv_id for hit in answer.json()):
-            return time.monotonic() - started
-        assert time.monotonic() - started < limit_s, f"{arxiv_id} not found in {limit_s} s: {answer.text[:300]}"
-        time.sleep(1)
 
 
 def test_a_paper_ingested_by_the_cli_is_found_through_the_server_within_a_minute(tmp_path):

@@ -36,6 +36,7 @@ out = Console()
 err = Console(stderr=True)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON for scripts.")]
+OnlyOption = Annotated[list[str] | None, typer.Option("--only", help="Only this scheduled job (repeatable).")]
 
 
 class Context:

@@ -10,14 +10,12 @@ from typing import Annotated
 import orjson
 import typer
 
-from paperfeed.cli.app import JsonOption, app, out
+from paperfeed.cli.app import JsonOption, OnlyOption, app, out
 from paperfeed.errors import PaperfeedError
 
 jobs_app = typer.Typer(help="The scheduled jobs: what they do, when they last and next run; run one now.",
                        no_args_is_help=True)
 app.add_typer(jobs_app, name="jobs")
-
-OnlyOption = Annotated[list[str] | None, typer.Option("--only", help="Only this job (repeatable).")]
 
 
 @app.command("worker")
@@ -27,13 +25,12 @@ def worker_command(ctx: typer.Context, only: OnlyOption = None) -> None:
 
     Example: paperfeed worker              # next to: paperfeed serve --no-jobs
     """
-    from paperfeed.jobs.catalog import job_named
+    from paperfeed.jobs.catalog import check_job_names
     from paperfeed.jobs.scheduler import run_jobs_forever
 
     context = ctx.obj
     engine = context.migrated_engine()
-    for name in only or ():
-        job_named(context.settings, name)  # a clear error for a typo, before anything starts
+    check_job_names(context.settings, only)  # a clear error for a typo, before anything starts
 
     def stop(_signum, _frame):
         raise SystemExit(0)

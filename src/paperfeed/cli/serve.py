@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from paperfeed.cli.app import app, err
-from paperfeed.errors import PaperfeedError
+from paperfeed.cli.app import OnlyOption, app, err
+from paperfeed.errors import InvalidInput, PaperfeedError
 from paperfeed.web import workers as workers_module
 
 
@@ -21,16 +21,23 @@ def serve_command(
         help="Proxies whose X-Forwarded-For/-Proto to trust, e.g. 127.0.0.1 behind nginx.")] = None,
     jobs: Annotated[bool, typer.Option(help="Run the scheduled jobs too (--no-jobs: a `paperfeed worker` does).")]
     = True,
+    only: OnlyOption = None,
 ) -> None:
     """Serve the site: daily feed, trending, search, paper pages, accounts, JSON API, RSS/Atom.
 
     Examples: paperfeed serve
               paperfeed serve --host 0.0.0.0 --port 8080 --workers 2 --forwarded-allow-ips 127.0.0.1
+              paperfeed serve --only keyword-index --only index   # a web node; one `paperfeed worker` elsewhere
     """
     import uvicorn
 
+    from paperfeed.jobs.catalog import check_job_names
+
     settings = ctx.obj.settings
     ctx.obj.migrated_engine()  # refuse to serve an unmigrated store, in one line
+    if only and not jobs:
+        raise InvalidInput("--only picks which scheduled jobs to run, and --no-jobs runs none: use one of them")
+    check_job_names(settings, only)
     host = host or settings.web_host
     port = port or settings.web_port
     # uvicorn's own lines go through paperfeed's logging (log_config=None: the format of
@@ -43,7 +50,7 @@ def serve_command(
     if jobs:  # in this (the supervising) process: one scheduler however many workers
         from paperfeed.jobs.scheduler import start_jobs
 
-        scheduler = start_jobs(ctx.obj.migrated_engine(), settings)
+        scheduler = start_jobs(ctx.obj.migrated_engine(), settings, set(only) if only else None)
     try:
         if workers == 1:
             uvicorn.run(workers_module.APP, factory=True, host=host, port=port, **options)

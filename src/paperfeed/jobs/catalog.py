@@ -58,3 +58,9 @@ def job_named(settings: Settings, name: str) -> Job:
     from paperfeed.errors import InvalidInput
 
     raise InvalidInput(f"no job named {name!r} (the jobs: {known})")
+
+
+def check_job_names(settings: Settings, names: list[str] | None) -> None:
+    """InvalidInput naming the jobs there are, for a name that is none of them."""
+    for name in names or ():
+        job_named(settings, name)

@@ -13,6 +13,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from paperfeed import __version__
+from paperfeed.search.fusion import DEFAULT_WEIGHTS
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +57,13 @@ class Settings(BaseSettings):
         description="openvino (static int8, fastest on CPU), onnx (onnxruntime, dynamic int8), onnx-fp32 or torch.",
     )
     embedding_max_tokens: int = Field(256, description="Tokens of title + abstract the model reads.")
-    fusion_method: str = Field("score", description="How the two legs are fused: score (weighted, min-max) or rrf.")
-    fusion_keyword_weight: float = Field(0.5, ge=0.0, le=1.0, description="Weight of BM25; semantic gets the rest.")
+    fusion_method: str = Field(DEFAULT_WEIGHTS.method, pattern="^(bounded|score|rrf)$", description=(
+        "How the two legs are fused: bounded (both legs judge every candidate, on fixed scales), "
+        "score (weighted, min-max over each leg's own top results) or rrf."))
+    fusion_keyword_weight: float = Field(DEFAULT_WEIGHTS.keyword, ge=0.0, le=1.0,
+                                         description="Weight of BM25; semantic gets the rest.")
+    fusion_dense_floor: float = Field(DEFAULT_WEIGHTS.dense_floor, ge=-1.0, lt=1.0,
+                                      description="bounded fusion: the cosine that counts as no match at all.")
 
     environment: str = Field(
         "development", pattern="^(development|production)$",

@@ -10,7 +10,7 @@ previous commit is what every reader (in this process or another) sees, even aft
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from itertools import islice
 from pathlib import Path
@@ -188,9 +188,11 @@ class KeywordIndex:
         hits = searcher.search(query, len(candidates), count=False).hits
         return set(searcher.fast_field_values("paper_id", [address for _, address in hits]))
 
-    def search(self, query: ParsedQuery, filters: Filters, limit: int, *, sort: str = "relevance") -> Ranked:
+    def search(self, query: ParsedQuery, filters: Filters, limit: int, *, sort: str = "relevance",
+               among: Sequence[int] | None = None) -> Ranked:
         """Best BM25 matches passing `filters`, or with sort='date' the newest matches (then the score is the
-        day, as days since 1970-01-01). An empty query lists the filtered papers newest first."""
+        day, as days since 1970-01-01). An empty query lists the filtered papers newest first. `among`:
+        only these papers (the scores are the same as without it)."""
         if sort not in SORTS:
             raise InvalidInput(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
         filter_query = self._filter_query(filters)
@@ -202,6 +204,11 @@ class KeywordIndex:
             return []  # nothing left after tokenizing (symbols only)
         if filter_query is not None:
             clauses.append((Occur.Must, filter_query))
+        if among is not None:
+            if not among:
+                return []
+            clauses.append((Occur.Must, Query.const_score_query(
+                Query.term_set_query(self._schema, "paper_id", [int(i) for i in among]), 0.0)))
         # A lone clause is the query itself: for plain words that leaves one flat disjunction of term
         # queries at the top, where tantivy can skip blocks that cannot reach the top k (block-max WAND).
         engine_query = clauses[0][1] if len(clauses) == 1 else Query.boolean_query(clauses)

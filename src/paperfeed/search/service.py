@@ -26,7 +26,7 @@ from paperfeed.errors import InvalidInput
 from paperfeed.identity import name_key
 from paperfeed.models import Paper
 from paperfeed.search.base import Filters, ParsedQuery, Ranked
-from paperfeed.search.fusion import FusionWeights, fuse, fuse_many
+from paperfeed.search.fusion import FusionWeights, fuse, fuse_bounded, fuse_many
 from paperfeed.search.indexer import IndexPaths, model_slug
 from paperfeed.search.query import parse_query
 
@@ -91,7 +91,7 @@ class SearchService:
         self.vectors = vectors
         self.weights = weights or FusionWeights(
             keyword=settings.fusion_keyword_weight, semantic=1.0 - settings.fusion_keyword_weight,
-            method=settings.fusion_method,
+            method=settings.fusion_method, dense_floor=settings.fusion_dense_floor,
         )
         self.observe_leg = observe_leg  # told how long each leg of a search took (the web app's metrics)
         self._lock = threading.Lock()
@@ -154,15 +154,20 @@ class SearchService:
         if self.observe_leg is not None:
             self.observe_leg(leg, time.perf_counter() - started)
 
-    def _semantic_leg(self, text: str, filters: Filters, depth: int) -> Ranked:
+    def _semantic_ready(self) -> bool:
         self._reload_vectors_if_newer()
-        if self.vectors is None or not len(self.vectors) or not text:
+        return self.vectors is not None and len(self.vectors) > 0
+
+    def _semantic_leg(self, text: str, filters: Filters, depth: int) -> Ranked:
+        if not self._semantic_ready() or not text:
             return []  # not run, so not timed: a keyword-only instance reports no semantic latency
         with self._timed("semantic"):
             return self._nearest(text, filters, depth)
 
     def _nearest(self, text: str, filters: Filters, depth: int) -> Ranked:
-        query = self.embedder.embed_query(text)
+        return self._nearest_to(self.embedder.embed_query(text), filters, depth)
+
+    def _nearest_to(self, query, filters: Filters, depth: int) -> Ranked:
         if not filters.active:
             return self.vectors.search(query, depth)
         # Most filters keep a good share of the papers: look a few times deeper without the filter
@@ -182,16 +187,41 @@ class SearchService:
             looked *= DEEPER
         return self.vectors.search(query, depth, allowed_ids=self.keyword.matching_ids(filters))
 
-    def _rank(self, parsed: ParsedQuery, filters: Filters, depth: int) -> Ranked:
+    def rank(self, text: str, filters: Filters = NO_FILTERS, depth: int = 100) -> Ranked:
+        """The ranking behind search() (bench/quality.py scores it): paper ids, best first, before the
+        store's last check of the filters."""
+        parsed = parse_query(text or "")
+        if parsed.is_empty:  # filters only: the newest matching papers
+            with self._timed("keyword"):
+                return self.keyword.search(parsed, filters, depth, sort="date")
         with self._timed("keyword"):
             keyword = self.keyword.search(parsed, filters, depth)
         # Fielded-only queries (au:"...", cat:...) are lookups, not topics: no semantic leg.
-        topical = bool(parsed.terms or parsed.phrases)
-        semantic = self._semantic_leg(parsed.semantic_text, filters, depth) if topical else []
-        if not semantic:
+        if not (parsed.terms or parsed.phrases) or not parsed.semantic_text or not self._semantic_ready():
             return keyword
+        if self.weights.method != "bounded":
+            semantic = self._semantic_leg(parsed.semantic_text, filters, depth)
+            with self._timed("fusion"):
+                return fuse(keyword, semantic, self.weights) if semantic else keyword
+        with self._timed("semantic"):
+            query = self.embedder.embed_query(parsed.semantic_text)
+            semantic = self._nearest_to(query, filters, depth)
         with self._timed("fusion"):
-            return fuse(keyword, semantic, self.weights)
+            return self._judge_union(parsed, filters, keyword, semantic, query, depth)
+
+    def _judge_union(self, parsed: ParsedQuery, filters: Filters, keyword: Ranked, semantic: Ranked, query,
+                     depth: int) -> Ranked:
+        """Both legs' candidates, each judged by both: the BM25 of the semantic leg's finds (0 for none of
+        the words) and the exact cosine of the keyword leg's (none for a paper not embedded yet)."""
+        from paperfeed.search.vectors import cosines_of  # numpy and usearch: not for keyword-only search
+
+        lexical = dict(keyword)
+        unscored = [pid for pid, _ in semantic if pid not in lexical]
+        lexical.update({pid: 0.0 for pid in unscored})
+        lexical.update(self.keyword.search(parsed, filters, len(unscored), among=unscored))
+        dense = dict(semantic)
+        dense.update(cosines_of(self.vectors, query, [pid for pid, _ in keyword if pid not in dense]))
+        return fuse_bounded(lexical, dense, self.weights, limit=depth)
 
     def _fetch(self, ranked: Ranked, filters: Filters, offset: int, limit: int) -> tuple[list[Hit], bool]:
         """Rows for the ranked ids of the page (and one more, to tell if another page exists), dropping any
@@ -219,11 +249,7 @@ class SearchService:
         if parsed.is_empty and not filters.active:
             raise InvalidInput("empty query: type a few words, a \"phrase\", or ti:/au:/abs:/cat: terms")
         depth = max(100, 2 * (offset + limit) + 20)
-        if parsed.is_empty:  # filters only: the newest matching papers
-            with self._timed("keyword"):
-                ranked = self.keyword.search(parsed, filters, depth, sort="date")
-        else:
-            ranked = self._rank(parsed, filters, depth)
+        ranked = self.rank(text, filters, depth)
         hits, more = self._fetch(ranked, filters, 0 if sort == "date" else offset, depth if sort == "date" else limit)
         if sort == "date":  # the most relevant results, newest first
             ordered = _by_date(hits)

@@ -8,7 +8,7 @@ temporary name and renamed, so a reader finds the old index or the new one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -20,7 +20,7 @@ from paperfeed.search.exact_vectors import NUMPY_MAGIC, ExactVectorIndex
 from paperfeed.search.hnsw_vectors import HnswVectorIndex
 
 __all__ = ["EXACT_LIMIT", "ExactVectorIndex", "HnswVectorIndex", "VectorIndex", "build_vector_index",
-           "load_vector_index", "open_vector_index"]
+           "cosines_of", "load_vector_index", "open_vector_index"]
 
 EXACT_LIMIT = 200_000  # above this many vectors, auto picks HNSW: exact search takes ~35 ms per query at 200K
 
@@ -79,3 +79,9 @@ def build_vector_index(ids, vectors, kind: str = "auto") -> VectorIndex:
     index: VectorIndex = HnswVectorIndex(dim) if use_hnsw else ExactVectorIndex(dim)
     index.add(ids, vectors)
     return index
+
+
+def cosines_of(index: VectorIndex, query: np.ndarray, ids: Sequence[int]) -> dict[int, float]:
+    """The exact cosine to `query` of each of these papers the index holds (the rest are not embedded).
+    Both kinds score a filter this small exactly (HNSW: from its stored vectors)."""
+    return dict(index.search(query, len(ids), allowed_ids=ids)) if len(ids) else {}

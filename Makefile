@@ -77,7 +77,7 @@ run: install
 	$(BIN)/paperfeed serve
 
 test: dev
-	$(BIN)/pytest -q -n 2
+	$(BIN)/pytest -q -n 2 --durations=30
 
 lint: dev
 	$(BIN)/ruff check src tests bench

@@ -23,8 +23,10 @@ def collected_ids() -> list[str]:
     return [line for line in done.stdout.splitlines() if "::" in line]
 
 
-def test_two_collections_a_second_apart_collect_the_same_ids():
-    first = collected_ids()
+def test_two_collections_a_second_apart_collect_the_same_ids(request):
+    # In the whole suite this process's own collection, made seconds or minutes ago, is the first.
+    own = [item.nodeid for item in request.session.items]
+    first = own if len(own) > 1000 else collected_ids()
     time.sleep(1.1)  # a parameter built from the clock now differs
     second = collected_ids()
     assert len(first) > 1000

@@ -242,13 +242,12 @@ def test_an_interrupted_keyword_sync_leaves_the_last_commit_searchable(settings,
     assert KeywordIndex.open(paths.keyword).count() == 31
 
 
-def test_the_vector_index_and_the_model_load_in_either_order(models_dir, tmp_path, settings, stored):
+def test_the_vector_index_and_the_model_load_in_either_order(models_dir, tmp_path):
     """usearch loaded before onnxruntime crashed the process, and torch's ONNX export hung with
     usearch loaded: both orders must work in a fresh interpreter (as in `paperfeed search`)."""
     import subprocess
     import sys
 
-    update_index(settings, stored, semantic=False)  # any state will do; this is about imports
     script = (
         "import sys; from pathlib import Path\n"
         "import paperfeed.search.vectors\n"

@@ -1,14 +1,15 @@
 """Fusing the keyword and semantic legs into one ranking. Pure: rankings in, ranking out.
 
 Three methods, all weighted:
-- "bounded" (the default): every candidate of either leg judged by both legs (`judge_union`, in the
-  search service: its BM25 score, 0 when it has none of the words, and its exact cosine from the
-  stored vectors), each put on a fixed scale, then added with the leg's weight. BM25 is divided by
-  the best candidate's (its theoretical minimum is 0); cosine is mapped from [dense_floor, 1] to
-  [0, 1], fixed bounds as in Bruch et al. 2023 ("An Analysis of Fusion Functions for Hybrid
-  Retrieval"), so a poor best match is not handed full weight. A paper not embedded yet is given the
-  mean scaled cosine of the embedded candidates that share a query word with it: it is neither
-  punished for the gap nor promoted by it, whatever share of the store is embedded.
+- "bounded" (the default, `fuse_bounded`): every candidate of either leg judged by both legs (the
+  search service's `_judge_union`: its BM25 score, 0 when it has none of the words, and its exact
+  cosine from the stored vectors), each put on a fixed scale, then added with the leg's weight. BM25
+  is divided by the best candidate's (its theoretical minimum is 0); cosine is mapped from
+  [dense_floor, 1] to [0, 1], fixed bounds as in Bruch et al. 2023 ("An Analysis of Fusion Functions
+  for Hybrid Retrieval"), so a poor best match is not handed full weight. A paper not embedded yet is
+  given the scaled cosine that the embedded candidates' least-squares line predicts for its BM25, and
+  the semantic weight shrinks with the share of the keyword leg's finds that are embedded: an
+  unembedded paper is neither punished for the gap nor promoted by it, whatever share is embedded.
 - "score": each leg's scores are min-max normalized over its own top results, then added with
   the leg's weight; a paper a leg did not return counts as that leg's worst (0).
 - "rrf": reciprocal rank fusion, weight / (k + rank), which ignores score scales entirely.

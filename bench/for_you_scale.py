@@ -17,7 +17,8 @@ Reported, side by side in one run:
     reader's best 100) - median of the runs, and the peak resident memory;
   - the baseline: the same models scored one reader at a time (ReaderModel.score, a top-100 sort), on
     a sample of readers and scaled to all of them; the ratio of the two;
-  - fitting (what a rating costs: refit one reader's model and keep it), median and p95 over 200 readers.
+  - fitting, median and p95 over 200 readers: what a rating costs (refit the reader's model, starting
+    from the kept one, and keep it), and a reader's first fit (nothing kept to start from).
 Models are fitted once (first run) and kept in the cache; runs after that only rank.
 """
 
@@ -147,17 +148,29 @@ def baseline_per_reader(engine, recommender, sample: int, keep: int) -> float:
     return time.perf_counter() - began
 
 
-def fit_times(engine, recommender, count: int) -> list[float]:
-    """Milliseconds to refit and keep one reader's model (what a rating costs), for `count` readers."""
+def fit_times(engine, recommender, count: int, *, after_rating: bool, seed: int = SEED) -> list[float]:
+    """Milliseconds to refit and keep one reader's model, for `count` readers: after a rating (a "more
+    like this" or, every other reader, a "less like this" on a random store paper; the reader's kept
+    model is there, as it is for a reader who rates) or, with after_rating=False, a first fit (no kept
+    model). Each reader's change is rolled back, so the cache's store stays as prepared."""
     from paperfeed.db.for_you import drop_model
+    from paperfeed.db.ratings import rate_paper
 
+    store_ids = recommender.source.store().ids()
+    rng = np.random.default_rng(seed)
     times = []
     for user_id in range(1, count + 1):
-        with engine.begin() as conn:
-            drop_model(conn, user_id, "library")
+        with engine.connect() as conn:
+            change = conn.begin()
+            if after_rating:
+                recommender.refresh(conn, user_id)  # current before the rating (untimed)
+                rate_paper(conn, user_id, int(rng.choice(store_ids)), 1 if user_id % 2 else -1)
+            else:
+                drop_model(conn, user_id, "library")
             began = time.perf_counter()
             recommender.refresh(conn, user_id)
             times.append((time.perf_counter() - began) * 1000)
+            change.rollback()
     return times
 
 
@@ -196,13 +209,16 @@ def main() -> None:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     sample = min(args.baseline_readers, args.readers)
     baseline = baseline_per_reader(engine, recommender, sample, settings.for_you_keep) * args.readers / sample
-    fits = fit_times(engine, recommender, 200)
+    fits = fit_times(engine, recommender, 200, after_rating=True)
+    first_fits = fit_times(engine, recommender, 200, after_rating=False)
     result = {
         "readers": args.readers, "candidates": DAY_PAPERS, "runs": runs,
         "job_median_s": statistics.median(runs), "peak_rss_mb": round(peak_mb),
         "baseline_per_reader_s": baseline, "baseline_sample": sample,
         "speedup": baseline / statistics.median(runs),
         "fit_ms_median": statistics.median(fits), "fit_ms_p95": float(np.percentile(fits, 95)),
+        "first_fit_ms_median": statistics.median(first_fits),
+        "first_fit_ms_p95": float(np.percentile(first_fits, 95)),
     }
     if args.json:
         print(json.dumps(result, indent=2))
@@ -215,6 +231,8 @@ def main() -> None:
     print(f"  peak resident memory             {result['peak_rss_mb']:7,} MB")
     print(f"  refit one reader after a rating  median {result['fit_ms_median']:.1f} ms, "
           f"p95 {result['fit_ms_p95']:.1f} ms")
+    print(f"  first fit (no kept model yet)    median {result['first_fit_ms_median']:.1f} ms, "
+          f"p95 {result['first_fit_ms_p95']:.1f} ms")
     engine.dispose()
 
 

@@ -170,6 +170,36 @@ def test_tfidf_rows_add_a_sparse_component(embed, store):
     assert diffusion_score > protein_score
 
 
+def test_a_refit_that_starts_from_the_last_model_ends_where_a_fit_from_zero_does(embed, store):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    papers = DIFFUSION + PROTEIN + OTHER
+    rows = TfidfVectorizer().fit_transform([document_text(title, abstract) for title, abstract in papers])
+    features = PaperFeatures(np.vstack([embed(DIFFUSION).dense, embed(PROTEIN).dense, store.dense]), rows.tocsr())
+    negatives, reference, candidates = features.take([9, 11, 13, 15]), features.take([10, 12, 14, 16]), features
+    # The last model knew a diffusion reader; then they said "more like this" to two protein papers.
+    last = fit(features.take([0, 1, 2]), negatives, reference)
+    library = features.take([0, 1, 2, 4, 5])
+    start = {part.name: part.scorer for part in last.components if part.name in {"dense", "sparse"}}
+    assert set(start) == {"dense", "sparse"}
+    from_zero = fit(library, negatives, reference)
+    from_last = fit(library, negatives, reference, start=start)
+    for name in ("dense", "sparse"):
+        expected = from_zero.component_scores(candidates)[name]
+        tolerance = 0.01 * np.ptp(expected)  # both stop at the optimizer's tolerance, not at one point
+        assert np.abs(last.component_scores(candidates)[name] - expected).max() > 10 * tolerance
+        np.testing.assert_allclose(from_last.component_scores(candidates)[name], expected, atol=tolerance)
+    assert list(np.argsort(-from_last.score(candidates))) == list(np.argsort(-from_zero.score(candidates)))
+
+
+def test_a_start_over_other_features_is_refused(embed, store):
+    from paperfeed.recommend.scorers import DENSE, LinearScorer
+
+    wrong = LinearScorer(DENSE, np.zeros(store.dim + 1, dtype=np.float32), 0.0)
+    with pytest.raises(ValueError, match="other features"):
+        model_for(embed(PROTEIN[:2]), store, start={"dense": wrong})
+
+
 @pytest.mark.parametrize(
     ("score", "expected"),
     [(1000.0, Match.STRONG), (98.5, Match.STRONG), (98.0, Match.WEAK), (94.5, Match.WEAK), (94.0, None), (-1.0, None)],

@@ -84,6 +84,11 @@ class StoreSample:
     reference: PaperFeatures
     store_size: int
 
+    def negatives_without(self, own: set[int]) -> PaperFeatures:
+        """The negatives less the reader's own papers (a copy only when one of them is there)."""
+        rows = [row for row, paper_id in enumerate(self.negative_ids) if int(paper_id) not in own]
+        return self.negatives if len(rows) == len(self.negatives) else self.negatives.take(rows)
+
 
 class FeatureSource:
     def __init__(self, root: Path, embeddings_path: Path) -> None:

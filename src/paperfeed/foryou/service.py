@@ -41,6 +41,7 @@ from paperfeed.library import TrainingSignals
 from paperfeed.recommend import DEFAULT_SETTINGS, Match, fit
 from paperfeed.recommend.batch import rank_many
 from paperfeed.recommend.kept import FORMAT, KeptModel, StaleModel, keep
+from paperfeed.recommend.scorers import LinearScorer
 from paperfeed.search.documents import document_text
 
 LIBRARY = "library"
@@ -116,12 +117,12 @@ class Recommender:
         if row is not None and row.signals_key == key:
             return row
         sample = self.source.store_sample(conn)
-        own = set(positive_ids) | set(negative_ids)
-        keep_rows = [row for row, i in enumerate(sample.negative_ids) if int(i) not in own]
+        random_negatives = sample.negatives_without(set(positive_ids) | set(negative_ids))
         _, positives = self.source.features(conn, positive_ids)
         _, negatives = self.source.features(conn, negative_ids)
-        model = fit(positives, sample.negatives.take(keep_rows), sample.reference,
-                    explicit_negatives=negatives if negative_ids else None, settings=DEFAULT_SETTINGS)
+        model = fit(positives, random_negatives, sample.reference,
+                    explicit_negatives=negatives if negative_ids else None, settings=DEFAULT_SETTINGS,
+                    start=_fits_to_start_from(row, vocabulary.key, self.source.dim))
         kept = keep(model, positive_ids, negative_ids, vocabulary.key)
         put_model(conn, user_id, scope, collection_id, key, len(positive_ids), kept.to_bytes())
         self.fits += 1
@@ -210,6 +211,20 @@ class Recommender:
                                           [texts[i] for i in closest[item.paper_id] if i in texts])))
             for item in items
         ]
+
+
+def _fits_to_start_from(row: KeptModelRow | None, vocabulary_key: str, dim: int) -> dict[str, LinearScorer]:
+    """The last kept model's linear rankers, where a refit's fits begin; none fitted over other features
+    (another vocabulary, another embedding model)."""
+    kept = _load(row) if row is not None else None
+    if kept is None:
+        return {}
+    scorers = kept.linear_scorers()
+    if kept.vocabulary_key != vocabulary_key:
+        scorers.pop("sparse", None)
+    if "dense" in scorers and scorers["dense"].coef.shape != (dim,):
+        scorers.pop("dense")
+    return scorers
 
 
 def _load(row: KeptModelRow) -> KeptModel | None:

@@ -56,15 +56,20 @@ class KeptModel:
     def calibration(self) -> Calibration:
         return Calibration(self.reference.astype(np.float64), self.strong_above, self.weak_above)
 
-    def restore(self, vectors: Mapping[int, np.ndarray], dim: int) -> ReaderModel:
-        """The ReaderModel again; library papers whose vector is gone (deleted papers) are left out."""
-        nearest = NearestItems(library_rows(vectors, self.nearest_ids, dim),
-                               library_rows(vectors, self.negative_ids, dim), self.nearest_k, self.negative_weight)
-        scorers = {"nearest": nearest}
+    def linear_scorers(self) -> dict[str, LinearScorer]:
+        """The linear rankers by name ("dense", "sparse"): what a refit starts from."""
+        scorers = {}
         if self.dense_coef is not None:
             scorers["dense"] = LinearScorer(DENSE, self.dense_coef, self.dense_intercept)
         if self.sparse_coef is not None:
             scorers["sparse"] = LinearScorer(SPARSE, self.sparse_coef, self.sparse_intercept)
+        return scorers
+
+    def restore(self, vectors: Mapping[int, np.ndarray], dim: int) -> ReaderModel:
+        """The ReaderModel again; library papers whose vector is gone (deleted papers) are left out."""
+        nearest = NearestItems(library_rows(vectors, self.nearest_ids, dim),
+                               library_rows(vectors, self.negative_ids, dim), self.nearest_k, self.negative_weight)
+        scorers = {"nearest": nearest, **self.linear_scorers()}
         components = tuple(
             Component(name, float(weight), scorers[name], Standardizer(float(mean), float(scale)))
             for name, weight, mean, scale in zip(self.names, self.weights, self.means, self.scales, strict=True)

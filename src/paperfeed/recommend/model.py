@@ -10,6 +10,7 @@ and their settings were chosen by bench/recommend.py --tune (k-fold over readers
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +22,7 @@ from paperfeed.recommend.scorers import (
     DENSE,
     SPARSE,
     Centroid,
+    LinearScorer,
     NearestItems,
     class_balanced_weights,
     fit_linear,
@@ -100,10 +102,13 @@ def fit(
     *,
     explicit_negatives: PaperFeatures | None = None,
     settings: ModelSettings = DEFAULT_SETTINGS,
+    start: Mapping[str, LinearScorer] | None = None,
 ) -> ReaderModel:
     """Fit one reader's model. `positives` oldest first; `random_negatives` and `reference` are disjoint
     random samples of the store (about settings.random_negatives and settings.reference_papers rows)
-    that leave out the reader's own papers. Raises NotEnoughToLearn without positives."""
+    that leave out the reader's own papers. `start`: the reader's last linear rankers by name ("dense",
+    "sparse"), where their fits begin (a refit after a rating). Raises NotEnoughToLearn without positives."""
+    start = start or {}
     if len(positives) == 0:
         raise NotEnoughToLearn("nothing to learn from yet: save, upvote or rate a paper first")
     explicit = explicit_negatives if explicit_negatives is not None else PaperFeatures.empty(
@@ -112,14 +117,16 @@ def fit(
     scorers: list[tuple[str, float, object]] = [("nearest", settings.nearest_weight, nearest)]
     if settings.centroid_weight:
         scorers.append(("centroid", settings.centroid_weight, Centroid.fit(positives)))
-    negatives = PaperFeatures.stack([explicit, random_negatives])
-    if len(negatives):
+    if len(explicit) + len(random_negatives):
+        training = PaperFeatures.stack([positives, explicit, random_negatives])  # one copy for both fits
+        labels = np.concatenate([np.ones(len(positives)), np.zeros(len(training) - len(positives))])
         weights = class_balanced_weights(len(positives), len(explicit), len(random_negatives), settings.random_weight)
         if settings.dense_weight:
-            dense = fit_linear(positives, negatives, weights, space=DENSE, c=settings.dense_c)
+            dense = fit_linear(training, labels, weights, space=DENSE, c=settings.dense_c, start=start.get("dense"))
             scorers.append(("dense", settings.dense_weight, dense))
-        if settings.sparse_weight and positives.sparse is not None and negatives.sparse is not None:
-            sparse = fit_linear(positives, negatives, weights, space=SPARSE, c=settings.sparse_c)
+        if settings.sparse_weight and training.sparse is not None:
+            sparse = fit_linear(training, labels, weights, space=SPARSE, c=settings.sparse_c,
+                                start=start.get("sparse"))
             scorers.append(("sparse", settings.sparse_weight, sparse))
     components = []
     reference_total = np.zeros(len(reference))

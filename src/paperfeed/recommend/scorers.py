@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
-import scipy.sparse as sp
 
 from paperfeed.recommend.features import PaperFeatures
 
@@ -63,33 +62,30 @@ def class_balanced_weights(positives: int, explicit: int, random: int, random_we
 
 
 def fit_linear(
-    positives: PaperFeatures,
-    negatives: PaperFeatures,
+    rows: PaperFeatures,
+    labels: np.ndarray,
     weights: np.ndarray,
     *,
     space: str,
     c: float,
-    loss: str = "logistic",
+    start: LinearScorer | None = None,
 ) -> LinearScorer:
-    """A linear classifier of positives (label 1) against negatives (label 0) with these sample weights
-    (positives first): scikit-learn's LogisticRegression (lbfgs) or LinearSVC (loss="svm")."""
+    """Logistic regression (scikit-learn, lbfgs) of the rows labelled 1 against those labelled 0, with
+    these sample weights, over the rows' `space`. `start`: the fit begins from these coefficients (the
+    reader's last model; a rating moves the optimum a little, so L-BFGS needs about a third of the
+    iterations) and ends at the same tolerance as a fit from zero."""
     from sklearn.linear_model import LogisticRegression
-    from sklearn.svm import LinearSVC
 
-    if space == DENSE:
-        x = np.vstack([positives.dense, negatives.dense])
-    else:
-        x = sp.vstack([_rows(positives, SPARSE), _rows(negatives, SPARSE)], format="csr")
-    y = np.concatenate([np.ones(len(positives)), np.zeros(len(negatives))])
-    if loss == "svm":
-        model = LinearSVC(C=c, max_iter=10_000, tol=1e-6, random_state=0)
-    elif loss == "logistic":
-        model = LogisticRegression(C=c, max_iter=1_000)
-    else:
-        raise ValueError(f"unknown loss {loss!r}")
+    x = _rows(rows, space)
+    model = LogisticRegression(C=c, max_iter=1_000, warm_start=start is not None)
+    if start is not None:
+        if start.space != space or start.coef.shape != (x.shape[1],):
+            raise ValueError("the start coefficients are over other features")
+        model.coef_ = start.coef.astype(np.float64).reshape(1, -1)
+        model.intercept_ = np.array([start.intercept])
     # One BLAS thread: on two shared cores, BLAS's own threads made a 2,000-row fit 20-40x slower.
     with _blas_threads().limit(limits=1, user_api="blas"):
-        model.fit(x, y, sample_weight=weights)
+        model.fit(x, labels, sample_weight=weights)
     return LinearScorer(space, model.coef_.ravel().astype(np.float32), float(model.intercept_[0]))
 
 

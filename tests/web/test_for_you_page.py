@@ -171,6 +171,9 @@ def test_opened_papers_can_be_hidden_and_signed_out_visits_mark_nothing(site, re
         assert stranger.client.get(f"/papers/{top}").status_code == 200
         with site.engine.connect() as conn:
             assert conn.execute(sa.select(sa.func.count()).select_from(paper_reads)).scalar() == before
+    assert visitor.client.get(f"/papers/{top}.json").status_code == 200  # a script reads it: not opened
+    with site.engine.connect() as conn:
+        assert not conn.execute(sa.select(paper_reads).where(paper_reads.c.user_id == user_id)).first()
     assert visitor.client.get(f"/papers/{top}").status_code == 200  # the reader opens it
     shown = visitor.client.get(f"/for-you?week={WEEK}").text
     assert top in ranked_keys(shown)

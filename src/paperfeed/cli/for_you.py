@@ -19,7 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from typer.core import TyperGroup
 
 from paperfeed.cli.app import JsonOption, app, err, out
-from paperfeed.cli.library import CollectionOption, _reader
+from paperfeed.cli.library import CollectionOption, reader_by_email
 from paperfeed.db.collections import collection_by_name
 from paperfeed.db.for_you import latest_paper_day
 from paperfeed.recommendations import Recommendations, reasons, recommendations
@@ -98,7 +98,7 @@ def show_command(ctx: typer.Context, email: Email, day: DayOption = None, week: 
 
     context = ctx.obj
     engine = context.migrated_engine()
-    reader = _reader(engine, email)
+    reader = reader_by_email(engine, email)
     recommender = Recommender(context.settings)
     try:
         with engine.begin() as conn:  # the recommender keeps what it ranks

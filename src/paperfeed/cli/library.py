@@ -31,7 +31,8 @@ CollectionOption = Annotated[str | None, typer.Option("--collection", "-c", help
 PAGE = 500  # saved papers read at a time by `list`
 
 
-def _reader(engine: sa.Engine, email: str) -> User:
+def reader_by_email(engine: sa.Engine, email: str) -> User:
+    """The account of this email; NotFound (a clear error, exit 1) when there is none."""
     with engine.connect() as conn:
         login = find_login(conn, email)
     if login is None:
@@ -83,7 +84,7 @@ def add_command(ctx: typer.Context, email: Email,
 
     context = ctx.obj
     engine = context.migrated_engine()
-    reader = _reader(engine, email)
+    reader = reader_by_email(engine, email)
     listed = "\n".join(" ".join(item.split()) for item in ids).encode()
     outcome = import_citations(engine, context.settings, reader.id, listed, format="ids", new_collection=collection)
     if as_json:
@@ -113,7 +114,7 @@ def import_command(ctx: typer.Context, email: Email,
 
     context = ctx.obj
     engine = context.migrated_engine()
-    reader = _reader(engine, email)
+    reader = reader_by_email(engine, email)
     if file.stat().st_size > MAX_IMPORT_BYTES:  # refused before reading it in
         raise InvalidInput(f"import files are limited to {MAX_IMPORT_BYTES // (1024 * 1024)} MB; {file} is larger")
     outcome = import_citations(engine, context.settings, reader.id, file.read_bytes(), filename=file.name,
@@ -138,7 +139,7 @@ def export_command(ctx: typer.Context, email: Email, collection: CollectionOptio
     from paperfeed.library_files import export_library
 
     engine = ctx.obj.migrated_engine()
-    reader = _reader(engine, email)
+    reader = reader_by_email(engine, email)
     with engine.connect() as conn:
         collection_id = collection_by_name(conn, reader.id, collection).id if collection else None
         text = export_library(conn, reader.id, export_format, collection_id)
@@ -157,7 +158,7 @@ def list_command(ctx: typer.Context, email: Email, collection: CollectionOption 
               paperfeed library list ada@example.org --collection Thesis --json | jq '.[].id'
     """
     engine = ctx.obj.migrated_engine()
-    reader = _reader(engine, email)
+    reader = reader_by_email(engine, email)
     rows = []
     with engine.connect() as conn:
         names = {c.id: c.name for c in list_collections(conn, reader.id)}

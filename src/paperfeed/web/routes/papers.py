@@ -17,7 +17,7 @@ from paperfeed.web.cards import card_json, load_cards, paper_path
 from paperfeed.web.citation_meta import citation_meta
 from paperfeed.web.deps import ConnDep, EngineDep, SearchDep, SettingsDep, UserDep
 from paperfeed.web.paper_markdown import paper_markdown
-from paperfeed.web.render import respond
+from paperfeed.web.render import respond, wants_json
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,9 @@ def paper_bibtex(key: str, conn: ConnDep, user: UserDep):
 def paper_page(request: Request, key: str, conn: ConnDep, engine: EngineDep, search: SearchDep, settings: SettingsDep,
                user: UserDep):
     card = lists.paper_card(conn, user, key)
-    if user is not None:  # opened: "For you" can hide it (hide_read); private, like the reader's library
+    # Opened by the reader: "For you" can hide it (hide_read); private, like their library. Not the
+    # JSON: a script reading papers through the API has not read them.
+    if user is not None and not wants_json(request):
         with engine.begin() as write:
             mark_read(write, user.id, card.paper.id)
     similar = []

@@ -121,6 +121,8 @@ class Settings(BaseSettings):
     jobs_backup_cron: str = Field("30 3 * * *", description="When the nightly SQLite backup runs (UTC).")
     jobs_index_seconds: int = Field(600, ge=30, description="How often pending papers are embedded and readers ranked.")
     jobs_keyword_seconds: int = Field(30, ge=5, description="How often new papers are keyword-indexed (any path).")
+    jobs_mentions_seconds: int = Field(60, ge=5, description="How often mention mails a post could not send "
+                                       "at once are sent (comments that name a reader).")
     backup_keep: int = Field(7, ge=1, description="Nightly backups kept under <data_dir>/backups.")
     digest_hour: int = Field(7, ge=0, le=23, description="Local hour (subscriber's time zone) digests go out from.")
     digest_weekday: str = Field(

@@ -39,7 +39,7 @@ def test_jobs_run_and_list_show_the_last_run(tmp_path):
     assert json.loads(ran.stdout)["status"] == "ok"
     assert len(list((tmp_path / "data" / "backups").glob("paperfeed-*.db"))) == 1
     listed = {row["name"]: row for row in json.loads(paperfeed(env, "jobs", "list", "--json").stdout)}
-    assert set(listed) == {"arxiv", "hf-daily", "keyword-index", "index", "digests", "backup"}
+    assert set(listed) == {"arxiv", "hf-daily", "keyword-index", "index", "digests", "mentions", "backup"}
     assert listed["backup"]["status"] == "ok" and listed["backup"]["runs"] == 1
     assert listed["digests"]["last_started"] is None
     unknown = paperfeed(env, "jobs", "run", "nope")

@@ -82,13 +82,14 @@ def unsafe_needs_the_token(ctx, response, case) -> None:
     """No generated request carries the session's CSRF token: none may succeed, and each that reaches
     a route is a 403. Some answers come before any dependency runs, so before the CSRF check: the
     router's 404 (a key with a newline matches no `{key:path}` route), and FastAPI's 400 or 422 for
-    a body that is not UTF-8 or not JSON at all. None reaches a handler."""
+    a body that is not UTF-8, not JSON or not multipart at all (FastAPI reads the body before it runs
+    any dependency). None reaches a handler."""
     if case.method.upper() not in UNSAFE_METHODS or response.status_code == 403:
         return
     text = response.content.decode("utf-8", "replace")
     unrouted = response.status_code == 404 and "nothing at /" in text
     unreadable = (response.status_code == 422 and "not valid JSON" in text) or (
-        response.status_code == 400 and "error parsing the body" in text)
+        response.status_code == 400 and ("error parsing the body" in text or "Invalid multipart data" in text))
     if not (unrouted or unreadable):
         raise AssertionError(f"{case.method} {case.formatted_path} without a CSRF token answered "
                              f"{response.status_code}, not 403")

@@ -456,3 +456,60 @@ def test_screenshots_of_the_main_pages(open_tab, name, path, width):
     page.screenshot(path=shot, full_page=True)
     assert shot.stat().st_size > 10_000
     assert tab.errors == []
+
+
+def test_a_reader_comments_replies_and_deletes_without_a_reload_and_markup_stays_inert(open_tab):
+    tab = open_tab()
+    page = tab.page
+    page.goto("/")
+    sign_up(page, "commenter@example.org")
+    page.goto(f"/papers/{ATTENTION}#discussion")
+    visited = len(tab.navigations)
+    box = page.locator("form.comment-form:not([data-reply-to])")
+    box.get_by_label("Add a comment").fill("Why divide by $\\sqrt{d_k}$? <img src=x onerror=\"window.owned=1\">")
+    box.get_by_role("button", name="Comment").click()
+    comment = page.locator("#discussion article.comment").last
+    expect(comment.locator(".comment-body")).to_contain_text("Why divide by")
+    expect_math(comment.locator("span.math"), r"$\sqrt{d_k}$", rendered=katex_installed())
+    expect(comment.locator(".comment-body")).to_contain_text('<img src=x onerror="window.owned=1">')  # as text
+    assert comment.locator("img").count() == 0 and page.evaluate("window.owned") is None
+
+    thread = page.locator(f'[data-thread="{comment.get_attribute("data-comment")}"]')  # not .last: replies come
+    thread.locator(".reply-box summary").click()
+    thread.locator(".reply-box textarea").fill("The dot products grow with **d_k**.")
+    thread.get_by_role("button", name="Reply").click()
+    reply = thread.locator(".replies article.comment")
+    expect(reply.locator("strong")).to_have_text("d_k")
+
+    box.get_by_label("Add a comment").fill("x" * 10_001)  # maxlength stops the browser at the limit
+    assert len(box.get_by_label("Add a comment").input_value()) == 10_000
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    reply.get_by_role("button", name="Delete").click()
+    expect(thread.locator(".replies article.comment")).to_have_count(0)
+    assert len(tab.navigations) == visited  # posted, replied and deleted in place
+    page.reload()
+    expect(page.locator("#discussion .replies article.comment")).to_have_count(0)
+    expect(page.locator("#discussion .comment-body").last).to_contain_text("Why divide by")
+    assert tab.errors == []
+
+
+def test_commenting_works_without_javascript(open_tab):
+    tab = open_tab(java_script_enabled=False)
+    page = tab.page
+    page.goto("/")
+    sign_up(page, "no-script-commenter@example.org")
+    page.goto(f"/papers/{DIFFUSION}")
+    page.get_by_label("Add a comment").fill("Classifier guidance, *plainly*.")
+    visited = len(tab.navigations)
+    page.get_by_role("button", name="Comment").click()
+    assert len(tab.navigations) > visited
+    expect(page).to_have_url(re.compile(rf"/papers/{DIFFUSION}#comment-\d+$"))
+    expect(page.locator("#discussion .comment-body em")).to_have_text("plainly")
+    page.locator("#discussion .comment-edit").click()
+    page.get_by_label("Comment (Markdown and $math$)").fill("Classifier guidance, edited.")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#discussion .comment-body")).to_have_text("Classifier guidance, edited.")
+    expect(page.locator("#discussion .comment-edited")).to_have_text("(edited)")
+    page.locator("#discussion").screenshot(path=str(SCREENSHOTS / "discussion-no-js.png"))
+    assert tab.errors == []

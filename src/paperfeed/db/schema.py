@@ -76,6 +76,8 @@ users = sa.Table(
     sa.Column("password_hash", sa.Text),
     sa.Column("created_at", UTCDateTime(), nullable=False),
     sa.Column("is_admin", sa.Boolean, nullable=False, server_default=sa.false()),  # may see /admin/status
+    # Mail me when a comment mentions me (@username): on unless the reader turns it off in settings.
+    sa.Column("mention_mail", sa.Boolean, nullable=False, server_default=sa.true()),
 )
 
 listings = sa.Table(
@@ -324,4 +326,39 @@ job_state = sa.Table(
     sa.Column("next_run_at", UTCDateTime()),
     sa.Column("runs", sa.Integer, nullable=False, server_default="0"),
     sa.Column("failures", sa.Integer, nullable=False, server_default="0"),
+)
+
+# A paper's discussion (paperfeed.discussion): comments in Markdown, replies one level deep (parent_id
+# names a top-level comment). A comment deleted while it has replies keeps its row, body emptied
+# (deleted_at), so the replies keep their place; without replies it is gone.
+comments = sa.Table(
+    "comments",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("paper_id", sa.Integer, sa.ForeignKey("papers.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("parent_id", sa.Integer, sa.ForeignKey("comments.id", ondelete="CASCADE")),
+    sa.Column("body", sa.Text, nullable=False),  # the Markdown as written; rendered (and sanitized) on display
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("edited_at", UTCDateTime()),
+    sa.Column("deleted_at", UTCDateTime()),
+    sa.Index("ix_comments_paper_id_created_at", "paper_id", "created_at"),
+    sa.Index("ix_comments_created_at", "created_at"),
+    sa.Index("ix_comments_user_id", "user_id"),
+    sa.Index("ix_comments_parent_id", "parent_id"),
+)
+
+# Mail owed to a reader for a comment that names them (@username): one row per (comment, reader), so a
+# comment edited to mention them again is not mailed twice. `claimed_at` is set by the one sender that
+# takes the row before it sends (a crash after the claim loses that mail rather than sending it twice).
+mention_notices = sa.Table(
+    "mention_notices",
+    metadata,
+    sa.Column("comment_id", sa.Integer, sa.ForeignKey("comments.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("claimed_at", UTCDateTime()),
+    sa.Column("sent_at", UTCDateTime()),
+    sa.Column("error", sa.Text),
+    sa.Index("ix_mention_notices_user_id", "user_id"),
 )

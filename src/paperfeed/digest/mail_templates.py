@@ -113,3 +113,30 @@ subscribed already, so nothing has changed.
 
 Change your interests or frequency, or unsubscribe: {{ link }}
 """
+
+# A comment that names the reader (@username). The comment is quoted as its author wrote it (Markdown
+# source, autoescaped in the HTML part), never as rendered HTML: nothing a commenter types becomes markup.
+MENTION_HTML = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{{ subject }}</title></head>
+<body style="margin:0;padding:0"><div style="STYLE">
+<p>{{ author }} mentioned you in a comment on
+<a href="{{ link }}" style="color:#0b57d0">{{ paper_title }}</a>:</p>
+<blockquote style="margin:12px 0;padding:8px 12px;border-left:3px solid #ddd;color:#333;white-space:pre-wrap">
+{{- quote -}}
+</blockquote>
+<p><a href="{{ link }}" style="color:#0b57d0">Read the discussion and reply</a></p>
+<hr style="border:none;border-top:1px solid #ddd;margin:24px 0 12px">
+<p style="font-size:12px;color:#555">You get this mail because a comment named you.
+<a href="{{ settings_url }}" style="color:#0b57d0">Stop mention mails</a> in your account settings.</p>
+</div></body></html>
+""".replace("STYLE", _STYLE_BODY)
+
+MENTION_TEXT = """{{ author }} mentioned you in a comment on "{{ paper_title }}":
+
+{{ quote }}
+
+Read the discussion and reply: {{ link }}
+
+--
+You get this mail because a comment named you. Stop mention mails: {{ settings_url }}
+"""

@@ -1,4 +1,4 @@
-"""Building mails: a digest, a confirmation request, an "already subscribed" note. Pure: data in,
+"""Building mails: a digest, a confirmation request, an "already subscribed" note, a mention. Pure: data in,
 an EmailMessage out (multipart/alternative, plain text first, then HTML); the mailer sends it.
 
 Digests carry RFC 8058 one-click unsubscribe headers. Headers are never folded below 998 characters:
@@ -72,8 +72,10 @@ def _message(settings: Settings, to: str, subject: str, now: datetime, message_i
     return message
 
 
-def paper_url(base_url: str, paper: Paper) -> str:
-    return f"{base_url.rstrip('/')}/papers/{quote(paper.key, safe=':/.@')}"  # as web/cards.paper_path
+def paper_url(base_url: str, paper: Paper | str) -> str:
+    """The page of a paper (or of a paper key), as web/cards.paper_path makes it."""
+    key = paper if isinstance(paper, str) else paper.key
+    return f"{base_url.rstrip('/')}/papers/{quote(key, safe=':/.@')}"
 
 
 def period_label(period: str) -> str:
@@ -169,3 +171,17 @@ def already_subscribed_message(settings: Settings, email: str, link: str, now: d
     subject = "Your paperfeed digest subscription"
     text, html = _render("ALREADY", subject=subject, email=email, link=link)
     return _message(settings, email, subject, now, None, text, html)
+
+
+MENTION_QUOTE_CHARS = 2_000  # a long comment is cut in the mail; the link has all of it
+
+
+def mention_message(settings: Settings, *, to: str, author: str, paper_title: str, comment: str, link: str,
+                    settings_url: str, now: datetime) -> EmailMessage:
+    """A reader was named in a comment: who, on which paper, what they said, and the link to reply."""
+    title = " ".join(paper_title.split())
+    subject = f"{author} mentioned you on \"{title[:80]}{'...' if len(title) > 80 else ''}\""
+    quote_text = comment if len(comment) <= MENTION_QUOTE_CHARS else comment[:MENTION_QUOTE_CHARS] + " [...]"
+    text, html = _render("MENTION", subject=subject, author=author, paper_title=title, quote=quote_text,
+                         link=link, settings_url=settings_url)
+    return _message(settings, to, subject, now, None, text, html)

@@ -46,6 +46,8 @@ def jobs(settings: Settings) -> list[Job]:
             retries=1, scope=NODE),
         Job("digests", f"{tasks}:send_digests", schedule.cron(settings.jobs_digest_cron), timeout_s=1800, retries=2,
             backoff_s=120),
+        Job("mentions", f"{tasks}:send_mentions", schedule.every(settings.jobs_mentions_seconds), timeout_s=600,
+            retries=1, backoff_s=60),
         Job("backup", f"{tasks}:backup", schedule.cron(settings.jobs_backup_cron), timeout_s=3600, retries=2),
     ]
 

@@ -74,6 +74,17 @@ def send_digests(settings: Settings, engine: sa.Engine) -> dict:
     return {key: value for key, value in asdict(report).items() if isinstance(value, int)}
 
 
+def send_mentions(settings: Settings, engine: sa.Engine) -> dict:
+    """Mail the readers named in comments (once each); skipped while no SMTP server is configured."""
+    if not settings.smtp_host:
+        return {"skipped": 1, "reason": "no SMTP server configured (PAPERFEED_SMTP_HOST)"}
+    from paperfeed.digest.mailer import Mailer
+    from paperfeed.discussion import send_owed_mentions
+
+    with Mailer(settings) as mailer:
+        return {"sent": send_owed_mentions(engine, settings, mailer)}
+
+
 def backup(settings: Settings, engine: sa.Engine) -> dict:
     """Tonight's SQLite backup under <data_dir>/backups (the newest settings.backup_keep kept)."""
     from paperfeed.db.backup import PG_DUMP_ADVICE, nightly_backup

@@ -142,6 +142,36 @@ class TokenRevoked(ApiModel):
     revoked: int = Field(description="The id of the revoked token.")
 
 
+# --- discussion ------------------------------------------------------------------------------------------
+
+class CommentOut(ApiModel):
+    """One comment of a paper's discussion (web/comments_view.comment_json makes it)."""
+
+    id: int
+    parentId: int | None = Field(description="The top-level comment a reply belongs to; null for one.")
+    author: str | None = Field(description="The name others see; null once the comment is deleted.")
+    body: str | None = Field(description="The Markdown as written; null once deleted.")
+    html: str | None = Field(description="The body rendered and sanitized, as the page shows it.")
+    createdAt: datetime
+    editedAt: datetime | None
+    deleted: bool = Field(description="Deleted while it had replies: kept, so the replies keep their place.")
+    mine: bool = Field(description="The caller wrote it (and may edit or delete it).")
+    replies: list[CommentOut] = Field(description="Replies, oldest first (one level deep).")
+
+
+class CommentThread(ApiModel):
+    paper: str = Field(description="The paper's key.")
+    comments: list[CommentOut] = Field(description="Top-level comments, oldest first, each with its replies.")
+
+
+class CommentPosted(ApiModel):
+    comment: CommentOut
+
+
+class CommentDeleted(ApiModel):
+    deleted: int = Field(description="The id of the deleted comment.")
+
+
 # --- errors ----------------------------------------------------------------------------------------------
 
 class Problem(ApiModel):

@@ -28,12 +28,14 @@ from paperfeed.web.middleware import install_middleware
 from paperfeed.web.nul_bytes import refuse_nul
 from paperfeed.web.render import STATIC_DIR, katex_installed, make_templates
 from paperfeed.web.routes import (
+    account_settings,
     accounts,
     admin,
     api,
     api_for_you,
     api_library,
     browse,
+    comments,
     daily,
     docs,
     feeds,
@@ -59,10 +61,13 @@ ROUTERS = [
     admin.router,
     daily.router,
     search.router,
+    comments.api_router,  # before api: /api/papers/{id:path} would take "{id}/comments" for an id
+    comments.router,
     api.router,
     api_library.router,
     api_for_you.router,
     accounts.router,
+    account_settings.router,
     votes.router,
     saves.router,
     my_papers.router,

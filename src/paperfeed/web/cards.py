@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 import sqlalchemy as sa
 
+from paperfeed.db.comments import comment_counts
 from paperfeed.db.library import saved_among
 from paperfeed.db.ratings import ratings_of
 from paperfeed.db.users import User
@@ -35,6 +36,7 @@ class Card:
     score: float | None = None  # trending score or search relevance, where the list has one
     saved: bool = False  # in the visitor's own library (private: only ever shown to them)
     rating: int = 0  # the visitor's private rating: +1 "more like this", -1 "less like this", 0 none
+    comments: int = 0  # comments in its discussion (deleted ones not counted)
 
 
 def paper_path(key: str) -> str:
@@ -62,12 +64,13 @@ def _submitter(name: str | None) -> api.Submitter | None:
     return api.Submitter(name=name, user=name, fullname=name) if name else None
 
 
-def _repository_fields(paper: Paper) -> dict[str, Any]:
-    # No star counts are stored, and no discussion exists yet: null and 0 say so.
-    return {"githubRepo": paper.code_url, "projectPage": paper.project_url, "githubStars": None, "numComments": 0}
+def _repository_fields(paper: Paper, comments: int) -> dict[str, Any]:
+    # No star counts are stored: null says so.
+    return {"githubRepo": paper.code_url, "projectPage": paper.project_url, "githubStars": None,
+            "numComments": comments}
 
 
-def _paper_fields(paper: Paper, upvotes: int) -> dict[str, Any]:
+def _paper_fields(paper: Paper, upvotes: int, comments: int) -> dict[str, Any]:
     return {
         "id": paper.arxiv_id or paper.key,
         "key": paper.key,
@@ -84,20 +87,20 @@ def _paper_fields(paper: Paper, upvotes: int) -> dict[str, Any]:
         "links": api.PaperLinks(abs=paper.abs_url, pdf=paper.pdf_url, code=paper.code_url,
                                 project=paper.project_url),
         "url": paper_path(paper.key),
-        **_repository_fields(paper),
+        **_repository_fields(paper, comments),
     }
 
 
 def paper_detail_model(card: Card) -> api.PaperDetail:
     """/api/papers/{id}: the paper, the visitor's vote, and its first day on the daily feed if it was featured."""
-    return api.PaperDetail(**_paper_fields(card.paper, card.upvotes), voted=card.voted,
+    return api.PaperDetail(**_paper_fields(card.paper, card.upvotes, card.comments), voted=card.voted,
                            submittedOnDailyAt=_utc(card.submitted_at), submittedOnDailyBy=_submitter(card.submitted_by))
 
 
 def card_model(card: Card) -> api.PaperItem:
     """One list item (api_models.PaperItem)."""
     return api.PaperItem(
-        paper=api.Paper(**_paper_fields(card.paper, card.upvotes)),
+        paper=api.Paper(**_paper_fields(card.paper, card.upvotes, card.comments)),
         title=card.paper.title,
         summary=card.paper.abstract,
         publishedAt=_utc(card.submitted_at) or _day_start(card.paper.day),
@@ -106,7 +109,7 @@ def card_model(card: Card) -> api.PaperItem:
         upvotes=card.upvotes,
         voted=card.voted,
         score=round(card.score, 6) if card.score is not None else None,
-        **_repository_fields(card.paper),
+        **_repository_fields(card.paper, card.comments),
     )
 
 
@@ -117,13 +120,14 @@ def card_json(card: Card) -> dict[str, Any]:
 
 def load_cards(conn: sa.Connection, papers: Sequence[Paper], user: User | None, *,
                listed: dict[int, Any] | None = None, scores: dict[int, float] | None = None) -> list[Card]:
-    """Cards for `papers` in their order, with upvote counts and the visitor's votes, saves and ratings read
-    in four queries (two for a signed-out visitor).
+    """Cards for `papers` in their order, with upvote and comment counts and the visitor's votes, saves and
+    ratings read in five queries (three for a signed-out visitor).
 
     `listed` maps paper id -> its listing row (submitted_by, submitted_at) where the list has one.
     """
     ids = [p.id for p in papers]
     counts = upvote_counts(conn, ids)
+    discussed = comment_counts(conn, ids)
     user_id = user.id if user else None
     mine = voted_by(conn, user_id, ids)
     saved = saved_among(conn, user_id, ids)
@@ -133,6 +137,7 @@ def load_cards(conn: sa.Connection, papers: Sequence[Paper], user: User | None, 
     return [
         Card(paper, counts.get(paper.id, 0), paper.id in mine,
              getattr(listed.get(paper.id), "submitted_by", None), getattr(listed.get(paper.id), "submitted_at", None),
-             scores.get(paper.id), saved=paper.id in saved, rating=rated.get(paper.id, 0))
+             scores.get(paper.id), saved=paper.id in saved, rating=rated.get(paper.id, 0),
+             comments=discussed.get(paper.id, 0))
         for paper in papers
     ]

@@ -31,13 +31,15 @@ DEFAULT_RULES: Mapping[str, Mapping[str, str]] = {
     "import": {"ip": "30/hour", "account": "10/hour"},
     "submit": {"ip": "30/hour", "account": "10/hour"},
     "create-token": {"ip": "30/hour", "account": "10/hour"},
+    # Posting and editing comments: a lively discussion, not a flood.
+    "comment": {"ip": "60/hour", "account": "30/hour"},
     # Every request made with an API token, counted per account (however many tokens it has), on top
     # of the vote and submission limits, which count a script's requests like a browser's.
     "api-request": {"account": "600/minute"},
 }
 _WHAT = {"sign-in": "sign-in attempts", "sign-up": "sign-ups", "vote": "votes", "submit": "submissions",
          "create-token": "new API tokens", "api-request": "API requests", "rate": "ratings",
-         "library": "changes to your library", "import": "imports"}
+         "library": "changes to your library", "import": "imports", "comment": "comments"}
 
 
 class RateLimited(HTTPException):

@@ -11,10 +11,12 @@ from starlette.responses import Response
 
 from paperfeed.citations import export_citations
 from paperfeed.db.for_you import mark_read
+from paperfeed.discussion import MAX_COMMENT_CHARS, paper_discussion
 from paperfeed.errors import PaperfeedError
 from paperfeed.web import lists
 from paperfeed.web.cards import card_json, load_cards, paper_path
 from paperfeed.web.citation_meta import citation_meta
+from paperfeed.web.comments_view import comment_json, thread_views
 from paperfeed.web.deps import ConnDep, EngineDep, SearchDep, SettingsDep, UserDep
 from paperfeed.web.paper_markdown import paper_markdown
 from paperfeed.web.render import respond, wants_json
@@ -61,8 +63,11 @@ def paper_page(request: Request, key: str, conn: ConnDep, engine: EngineDep, sea
             log.warning("similar papers for %s: %s", card.paper.key, exc)
             hits = []
         similar = load_cards(conn, [hit.paper for hit in hits], user)
-    body = {**card_json(card), "similar": [card_json(c) for c in similar]}
+    discussion = thread_views(paper_discussion(conn, card.paper.id), user)
+    body = {**card_json(card), "similar": [card_json(c) for c in similar],
+            "comments": [comment_json(view) for view in discussion]}
     page_url = settings.base_url.rstrip("/") + paper_path(card.paper.key)
     context = {"card": card, "similar": similar, "search_ready": search is not None,
-               "citation_meta": citation_meta(card.paper, page_url)}
+               "citation_meta": citation_meta(card.paper, page_url), "discussion": discussion,
+               "max_comment_chars": MAX_COMMENT_CHARS}
     return respond(request, "paper.html", context, body)

@@ -1,5 +1,5 @@
 // paperfeed's little JavaScript: every page works without it. It renders math with KaTeX (when
-// installed), votes, saves and rates without a reload, and updates search results as you type.
+// installed), votes, saves, rates and comments without a reload, and updates search results as you type.
 (function () {
   "use strict";
 
@@ -147,6 +147,79 @@
       }, 250);
     });
   }
+
+  // Comments: post, reply and delete without a reload. The server renders the new comment's HTML
+  // (sanitized there); a refused comment shows the server's message beside the form, and anything
+  // else (signed out, network) falls back to the plain form post.
+  function commentRequest(form) {
+    return fetch(form.getAttribute("action"), {
+      method: "POST", body: new FormData(form), credentials: "same-origin",
+      headers: { "Accept": "application/json", "X-CSRF-Token": csrfToken(form) },
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        if (response.ok) return data;
+        var problem = new Error(String(response.status));
+        if (response.status === 400 || response.status === 422 || response.status === 429) {
+          problem.shown = (data.error && data.error.message) || "This comment could not be posted.";
+        }
+        throw problem;
+      });
+    });
+  }
+
+  function fragment(html) {
+    return new DOMParser().parseFromString(html, "text/html").body.firstElementChild;
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("form.comment-form, form.comment-delete")) return;
+    event.preventDefault();
+    var deleting = form.matches("form.comment-delete");
+    if (deleting && !window.confirm("Delete this comment?")) return;
+    var error = form.querySelector(".form-error");
+    var button = form.querySelector("button[type=submit]");
+    if (button) button.disabled = true;
+    commentRequest(form).then(function (data) {
+      if (error) error.hidden = true;
+      if (deleting) {
+        var gone = form.closest("article.comment");
+        var thread = gone.closest(".comment-thread");
+        var isTop = thread && thread.firstElementChild === gone;
+        if (isTop && thread.querySelector(".replies article.comment")) {
+          gone.classList.add("comment-deleted");
+          gone.innerHTML = '<p class="comment-meta"><span class="comment-gone">Comment deleted</span></p>';
+        } else {
+          (isTop ? thread : gone).remove();
+        }
+        return;
+      }
+      var added = fragment(data.html);
+      var replyTo = form.dataset.replyTo;
+      if (replyTo) {
+        document.querySelector('[data-replies="' + replyTo + '"]').appendChild(added);
+        var box = form.closest("details");
+        if (box) box.open = false;
+      } else {
+        var list = document.querySelector("[data-comments]");
+        var empty = list.querySelector("[data-no-comments]");
+        if (empty) empty.remove();
+        list.appendChild(added);
+      }
+      form.querySelector("textarea").value = "";
+      renderMath(added);
+      added.scrollIntoView({ block: "nearest" });
+    }).catch(function (problem) {
+      if (problem.shown && error) {
+        error.textContent = problem.shown; // text, never markup
+        error.hidden = false;
+      } else {
+        form.submit();
+      }
+    }).finally(function () {
+      if (button) button.disabled = false;
+    });
+  });
 
   // Fill an empty time zone field with the browser's zone; the form works the same without it.
   function detectTimezone() {

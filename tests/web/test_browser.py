@@ -341,12 +341,12 @@ def test_tab_reaches_the_skip_link_first_then_the_main_navigation(open_tab):
     assert focus_ring(page) != "none"
 
     nav = page.get_by_role("navigation", name="Main")
-    for name in ["paperfeed", "Daily", "Trending", "Search"]:
+    for name in ["paperfeed", "Daily", "Trending", "Discussed", "Search"]:
         page.keyboard.press("Tab")
         expect(nav.get_by_role("link", name=name, exact=True)).to_be_focused()
         assert focus_ring(page) != "none"
 
-    for _ in range(4):
+    for _ in range(5):
         page.keyboard.press("Shift+Tab")
     expect(skip).to_be_focused()
     page.keyboard.press("Enter")

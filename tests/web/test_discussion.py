@@ -263,3 +263,17 @@ def test_deleting_an_account_takes_its_comments_and_notices_along(site):
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(comments)).scalar_one() == 0
         assert conn.execute(sa.select(sa.func.count()).select_from(mention_notices)).scalar_one() == 0
+
+
+def test_the_discussed_view_lists_papers_by_their_latest_comment(site):
+    engine, ada, bob, stranger = site
+    assert "Nobody has commented on a paper in the past week" in stranger.client.get("/discussed").text
+    post(ada, "first on attention")
+    post(bob, "on LoRA", paper=OTHER)
+    gone = comment_id_of(post(bob, "deleted, not counted", paper=OTHER))
+    bob.post_form(f"/comments/{gone}/delete")
+    papers = stranger.client.get("/discussed.json?window=day").json()["papers"]
+    assert [(p["paper"]["id"], p["commentsInWindow"]) for p in papers] == [(OTHER, 1), (PAPER, 1)]
+    page = stranger.client.get("/discussed?window=day").text
+    assert page.index(f'data-key="{OTHER}"') < page.index(f'data-key="{PAPER}"')
+    assert "1 comment in the past day" in page

@@ -37,6 +37,7 @@ from paperfeed.web.routes import (
     browse,
     comments,
     daily,
+    discussed,
     docs,
     feeds,
     for_you,
@@ -60,6 +61,7 @@ ROUTERS = [
     docs.router,
     admin.router,
     daily.router,
+    discussed.router,
     search.router,
     comments.api_router,  # before api: /api/papers/{id:path} would take "{id}/comments" for an id
     comments.router,

@@ -27,7 +27,6 @@ from markdown_it.utils import EnvType, OptionsDict
 from markupsafe import Markup
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
-
 _HEADING_SHIFT = 2  # h1 -> h3, h2 -> h4, ...; h5 and h6 -> h6
 _TAGS = {
     "p", "br", "em", "strong", "del", "code", "pre", "blockquote", "ul", "ol", "li", "a",

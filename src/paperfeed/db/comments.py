@@ -18,6 +18,7 @@ from paperfeed.db.users import User
 class CommentRow:
     id: int
     paper_id: int
+    paper_key: str  # for links back to the comment on its paper's page
     user_id: int
     author: str  # the name others see: their username, else their email's local part
     parent_id: int | None
@@ -32,14 +33,14 @@ def _public_name(user_id: int, email: str, username: str | None) -> str:
 
 
 def _select():
-    return (sa.select(comments.c.id, comments.c.paper_id, comments.c.user_id, users.c.email, users.c.username,
-                      comments.c.parent_id, comments.c.body, comments.c.created_at, comments.c.edited_at,
-                      comments.c.deleted_at)
-            .join(users, users.c.id == comments.c.user_id))
+    return (sa.select(comments.c.id, comments.c.paper_id, papers.c.key, comments.c.user_id, users.c.email,
+                      users.c.username, comments.c.parent_id, comments.c.body, comments.c.created_at,
+                      comments.c.edited_at, comments.c.deleted_at)
+            .join(users, users.c.id == comments.c.user_id).join(papers, papers.c.id == comments.c.paper_id))
 
 
 def _row(row) -> CommentRow:
-    return CommentRow(row.id, row.paper_id, row.user_id, _public_name(row.user_id, row.email, row.username),
+    return CommentRow(row.id, row.paper_id, row.key, row.user_id, _public_name(row.user_id, row.email, row.username),
                       row.parent_id, row.body, row.created_at, row.edited_at, row.deleted_at)
 
 
@@ -124,14 +125,6 @@ def users_by_username(conn: sa.Connection, names: Sequence[str]) -> dict[str, Me
     rows = conn.execute(sa.select(users.c.id, users.c.username, users.c.email, users.c.mention_mail)
                         .where(sa.func.lower(users.c.username).in_(folded)))
     return {row.username.casefold(): MentionTarget(row.id, row.username, row.email, row.mention_mail) for row in rows}
-
-
-def set_mention_mail(conn: sa.Connection, user_id: int, wanted: bool) -> None:
-    conn.execute(users.update().where(users.c.id == user_id).values(mention_mail=wanted))
-
-
-def mention_mail_wanted(conn: sa.Connection, user_id: int) -> bool:
-    return bool(conn.execute(sa.select(users.c.mention_mail).where(users.c.id == user_id)).scalar())
 
 
 def owe_mention_mails(conn: sa.Connection, comment_id: int, user_ids: Iterable[int], now: datetime) -> None:

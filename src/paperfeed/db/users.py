@@ -107,3 +107,11 @@ def username_taken(conn: sa.Connection, username: str) -> bool:
 
 def set_password_hash(conn: sa.Connection, user_id: int, password_hash: str) -> None:
     conn.execute(users.update().where(users.c.id == user_id).values(password_hash=password_hash))
+
+
+def set_mention_mail(conn: sa.Connection, user_id: int, wanted: bool) -> None:
+    conn.execute(users.update().where(users.c.id == user_id).values(mention_mail=wanted))
+
+
+def mention_mail_wanted(conn: sa.Connection, user_id: int) -> bool:
+    return bool(conn.execute(sa.select(users.c.mention_mail).where(users.c.id == user_id)).scalar())

@@ -56,8 +56,3 @@ def comment_json(view: CommentView) -> dict[str, Any]:
         "mine": view.mine,
         "replies": [comment_json(reply) for reply in view.replies],
     }
-
-
-def count_comments(views: list[CommentView]) -> int:
-    """Comments that still say something, replies included."""
-    return sum((not view.deleted) + sum(not reply.deleted for reply in view.replies) for view in views)

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse
 
-from paperfeed.db.comments import mention_mail_wanted, set_mention_mail
+from paperfeed.db.users import mention_mail_wanted, set_mention_mail
 from paperfeed.discussion import SETTINGS_PATH
 from paperfeed.web.deps import EngineDep, UserDep
 from paperfeed.web.render import JsonResponse, respond, wants_json

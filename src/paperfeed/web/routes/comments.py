@@ -19,8 +19,8 @@ from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 
 from paperfeed.config import Settings
-from paperfeed.db.comments import get_comment
-from paperfeed.db.papers import get_paper, papers_by_ids
+from paperfeed.db.comments import CommentRow, get_comment
+from paperfeed.db.papers import get_paper
 from paperfeed.db.users import User
 from paperfeed.discussion import (
     MAX_COMMENT_CHARS,
@@ -76,9 +76,10 @@ def _comment_page_path(key: str, comment_id: int | None = None) -> str:
     return paper_path(key) + (f"#comment-{comment_id}" if comment_id else "#discussion")
 
 
-def _answer(request: Request, key: str, row, viewer: User, status: int = 200) -> Response:
+def _answer(request: Request, row: CommentRow, viewer: User, status: int = 200) -> Response:
     """JSON: the comment, and its HTML as the page shows it (a new top-level comment with its reply box);
     a form: back to the comment on its paper's page."""
+    key = row.paper_key
     if not wants_json(request):
         return RedirectResponse(_comment_page_path(key, row.id), status_code=303)
     view = comment_view(row, viewer)
@@ -100,16 +101,7 @@ def post_form(request: Request, key: str, engine: EngineDep, user: UserDep, back
         return author
     row = post_comment(engine, author, key, body, parent_id=parent)
     _after_change(request, background)
-    with engine.connect() as conn:
-        paper_key = _paper_key_of(conn, row.paper_id)
-    return _answer(request, paper_key, row, author, status=201)
-
-
-def _paper_key_of(conn: sa.Connection, paper_id: int) -> str:
-    found = papers_by_ids(conn, [paper_id])
-    if paper_id not in found:
-        raise NotFound("the comment's paper is gone")
-    return found[paper_id].key
+    return _answer(request, row, author, status=201)
 
 
 @router.get("/comments/{comment_id}/edit", summary="The form to edit your comment (without JavaScript)")
@@ -122,8 +114,7 @@ def edit_page(request: Request, comment_id: int, conn: ConnDep, user: UserDep):
                                 status_code=303)
     if row.user_id != user.id:
         raise HTTPException(403, "only its author can change a comment")
-    key = _paper_key_of(conn, row.paper_id)
-    return respond(request, "comments/edit.html", {"comment": comment_view(row, user), "paper_key": key},
+    return respond(request, "comments/edit.html", {"comment": comment_view(row, user), "paper_key": row.paper_key},
                    comment_json(comment_view(row, user)))
 
 
@@ -135,8 +126,7 @@ def edit_form(request: Request, comment_id: int, engine: EngineDep, user: UserDe
         return author
     row = edit_comment(engine, author, comment_id, body)
     _after_change(request, background)
-    with engine.connect() as conn:
-        return _answer(request, _paper_key_of(conn, row.paper_id), row, author)
+    return _answer(request, row, author)
 
 
 @router.post("/comments/{comment_id}/delete", summary="Delete your comment (form or JSON)")
@@ -145,11 +135,9 @@ def delete_form(request: Request, comment_id: int, engine: EngineDep, user: User
     if isinstance(author, Response):
         return author
     row = delete_comment(engine, author, comment_id)
-    with engine.connect() as conn:
-        key = _paper_key_of(conn, row.paper_id)
     if wants_json(request):
-        return JsonResponse({"deleted": row.id, "paper": key})
-    return RedirectResponse(_comment_page_path(key), status_code=303)
+        return JsonResponse({"deleted": row.id, "paper": row.paper_key})
+    return RedirectResponse(_comment_page_path(row.paper_key), status_code=303)
 
 
 # --- the API ---------------------------------------------------------------------------------------
